@@ -1,0 +1,55 @@
+package cloudwatch
+
+import "github.com/nimbus-sim/nimbus/sim"
+
+// Dimension is one name/value pair of a metric's identity, such as
+// {Name: "LoadBalancer", Value: "app/web/50dc6c495c0c9188"}.
+type Dimension struct {
+	Name, Value string
+}
+
+// Unit is a CloudWatch standard unit, such as "Seconds" or "Percent".
+type Unit string
+
+// The CloudWatch standard units.
+const (
+	UnitNone            Unit = "None"
+	UnitSeconds         Unit = "Seconds"
+	UnitMicroseconds    Unit = "Microseconds"
+	UnitMilliseconds    Unit = "Milliseconds"
+	UnitBytes           Unit = "Bytes"
+	UnitKilobytes       Unit = "Kilobytes"
+	UnitMegabytes       Unit = "Megabytes"
+	UnitGigabytes       Unit = "Gigabytes"
+	UnitBits            Unit = "Bits"
+	UnitPercent         Unit = "Percent"
+	UnitCount           Unit = "Count"
+	UnitBytesPerSecond  Unit = "Bytes/Second"
+	UnitBitsPerSecond   Unit = "Bits/Second"
+	UnitCountPerSecond  Unit = "Count/Second"
+	UnitKilobytesPerSec Unit = "Kilobytes/Second"
+)
+
+// StatisticSet is a pre-aggregated set of samples, as PutMetricData accepts.
+type StatisticSet struct {
+	SampleCount, Sum, Minimum, Maximum float64
+}
+
+// MetricDatum is one datapoint as PutMetricData takes it: either Value or
+// StatisticValues (when non-nil).
+type MetricDatum struct {
+	// MetricName names the metric, such as "CPUUtilization".
+	MetricName string
+	// Dimensions identify the series (at most 30).
+	Dimensions []Dimension
+	// Timestamp is the virtual instant the datapoint describes.
+	Timestamp sim.Time
+	// Value is a single sample; ignored when StatisticValues is set.
+	Value float64
+	// StatisticValues is an aggregated set of samples.
+	StatisticValues *StatisticSet
+	// Unit is the datapoint's unit; empty means None.
+	Unit Unit
+	// StorageResolution is 1 (high resolution) or 60 seconds; 0 means 60.
+	StorageResolution int
+}
