@@ -78,14 +78,14 @@ func peerENIOwns(e *NetworkInterface, a netip.Addr) bool {
 // rule of any of an ENI's groups that matches allows the traffic, and the
 // reply to an allowed flow is always let back.
 type SecurityGroup struct {
-	vpc         *VPC
-	id          string
-	name        string
-	desc        string
-	isDefault   bool
-	deleted     bool
-	ingress     []sgRule
-	egress      []sgRule
+	vpc       *VPC
+	id        string
+	name      string
+	desc      string
+	isDefault bool
+	deleted   bool
+	ingress   []sgRule
+	egress    []sgRule
 }
 
 func newDefaultSG(v *VPC) *SecurityGroup {
