@@ -98,13 +98,13 @@ type Bucket struct {
 	policy    *Policy
 	pab       PublicAccessBlock
 
-	prefixes map[string]*prefixState
-	readTTFB  distuv.LogNormal
-	writeLat  distuv.LogNormal
-	rng       distuv.Uniform
-	metrics   requestMetrics
-	use       usage
-	intCount  int // versions in Intelligent-Tiering
+	prefixes     map[string]*prefixState
+	readTTFB     distuv.LogNormal
+	writeLat     distuv.LogNormal
+	rng          distuv.Uniform
+	metrics      requestMetrics
+	use          usage
+	intCount     int // versions in Intelligent-Tiering
 	restoredRefs []restoreRef
 }
 

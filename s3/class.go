@@ -49,11 +49,11 @@ type Tier uint8
 
 // The Intelligent-Tiering access tiers.
 const (
-	TierFrequent        Tier = iota // Frequent Access (default)
-	TierInfrequent                  // Infrequent Access, after 30 days without access
-	TierArchiveInstant              // Archive Instant Access, after 90 days without access
-	TierArchive                     // Archive Access (opt-in, 90–730 days)
-	TierDeepArchive                 // Deep Archive Access (opt-in, 180–730 days)
+	TierFrequent       Tier = iota // Frequent Access (default)
+	TierInfrequent                 // Infrequent Access, after 30 days without access
+	TierArchiveInstant             // Archive Instant Access, after 90 days without access
+	TierArchive                    // Archive Access (opt-in, 90–730 days)
+	TierDeepArchive                // Deep Archive Access (opt-in, 180–730 days)
 	numTiers
 )
 

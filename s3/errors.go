@@ -51,7 +51,9 @@ func (e *Error) withMessage(format string, args ...any) *Error {
 	return &c
 }
 
-func code(c string, status int, msg string) *Error { return &Error{Code: c, Status: status, Message: msg} }
+func code(c string, status int, msg string) *Error {
+	return &Error{Code: c, Status: status, Message: msg}
+}
 
 // The S3 error codes the model answers with. Each is a sentinel for
 // errors.Is; the returned errors are copies that name the resource.
