@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/nimbus-sim/nimbus/geo"
 )
 
 // maxCache bounds the verdict cache; it is cleared when full.
@@ -177,6 +179,7 @@ func (w *walker) forward(e *NetworkInterface, src netip.Addr, sport uint16) {
 	switch t := fe.route.target.(type) {
 	case nil:
 		if dstENI == nil {
+			w.hop(Hop{Kind: HopENI})
 			w.drop(DropNoSuchAddress, fmt.Sprintf("no network interface holds %s in VPC %s", dst, v.id))
 			return
 		}
@@ -392,11 +395,13 @@ func (w *walker) toNAT(g *NatGateway, e *NetworkInterface, src netip.Addr, sport
 	case nil:
 		d := g.vpc.addrs[dst]
 		if d == nil {
+			w.hop(Hop{Kind: HopENI})
 			w.drop(DropNoSuchAddress, fmt.Sprintf("no network interface holds %s in VPC %s", dst, g.vpc.id))
 			return
 		}
 		w.enter(d, nsrc, nport, g.eni)
 	default:
+		w.hop(Hop{Kind: HopNatGateway, ID: g.id})
 		w.drop(DropNotTransitive, fmt.Sprintf("NAT gateway %s does not forward to %s (edge-to-edge routing is not supported)", g.id, fe.route.TargetID()))
 	}
 }
@@ -413,11 +418,12 @@ func (w *walker) toPeer(p *PeeringConnection, e *NetworkInterface, src netip.Add
 	w.hop(Hop{Kind: HopPeeringConnection, ID: p.id, Allowed: true})
 	d := peer.addrs[dst]
 	if d == nil {
+		w.hop(Hop{Kind: HopENI})
 		w.drop(DropNoSuchAddress, fmt.Sprintf("no network interface holds %s in VPC %s", dst, peer.id))
 		return
 	}
 	if v.region != peer.region {
-		w.r.Latency += n.latency.InterRegion
+		w.r.Latency += n.interRegion(v.region, peer.region)
 		a := n.accumulator(e.id, usageInterRegion, v.region, n.prices.InterRegionPerGB)
 		b := n.accumulator(d.id, usageInterRegion, peer.region, n.prices.InterRegionPerGB)
 		w.r.fwd = append(w.r.fwd, rate{e.id, usageInterRegion, n.prices.InterRegionPerGB, a})
@@ -433,6 +439,7 @@ func (w *walker) toPeer(p *PeeringConnection, e *NetworkInterface, src netip.Add
 func (w *walker) toAppliance(app, e *NetworkInterface, src netip.Addr, sport uint16) {
 	f := w.f
 	if w.hops++; w.hops > maxAppliances {
+		w.hop(Hop{Kind: HopAppliance, ID: app.id})
 		w.drop(DropRoutingLoop, fmt.Sprintf("flow passed %d appliances; routing loop at %s", maxAppliances, app.id))
 		return
 	}
@@ -477,6 +484,7 @@ func (w *walker) fromOnPrem() {
 	w.hop(Hop{Kind: HopVpnGateway, ID: g.id, Allowed: true})
 	d := v.addrs[f.Dst]
 	if d == nil {
+		w.hop(Hop{Kind: HopENI})
 		w.drop(DropNoSuchAddress, fmt.Sprintf("no network interface holds %s in VPC %s", f.Dst, v.id))
 		return
 	}
@@ -574,4 +582,14 @@ func sgIDs(sgs []*SecurityGroup) string {
 		ids[i] = g.id
 	}
 	return strings.Join(ids, ",")
+}
+
+// interRegion is the one-way delay between two regions.
+func (n *Network) interRegion(a, b string) time.Duration {
+	if n.latency.InterRegion > 0 {
+		return n.latency.InterRegion
+	}
+	ra, _ := geo.LookupRegion(a)
+	rb, _ := geo.LookupRegion(b)
+	return geo.DefaultLatency().RTT(ra.Location, rb.Location) / 2
 }

@@ -72,8 +72,8 @@ type Latency struct {
 	InternetGateway time.Duration
 	// InterfaceEndpoint is the PrivateLink processing delay (default 100µs).
 	InterfaceEndpoint time.Duration
-	// InterRegion is the one-way delay of inter-region peering (default
-	// 35ms, a US east-west figure; override with a geo RTT/2).
+	// InterRegion is the one-way delay of inter-region peering; zero (the
+	// default) means half geo.DefaultLatency's RTT between the regions.
 	InterRegion time.Duration
 	// NatGatewayBps is the bandwidth a NAT gateway offers one crossing, in
 	// bits per second (AWS: 5 Gbps scaling to 100 Gbps; scaling is not
@@ -92,7 +92,6 @@ func DefaultLatency() Latency {
 		NatGateway:           100 * time.Microsecond,
 		InternetGateway:      200 * time.Microsecond,
 		InterfaceEndpoint:    100 * time.Microsecond,
-		InterRegion:          35 * time.Millisecond,
 		NatGatewayBps:        5e9,
 		InterfaceEndpointBps: 10e9,
 	}

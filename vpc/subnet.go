@@ -284,8 +284,7 @@ func (s *Subnet) allocIPv6() (netip.Addr, error) {
 	return netip.AddrFrom16(a), nil
 }
 
-// checkAZ validates an AZ name against a region: the AZ must be the region
-// code followed by one letter.
+// checkAZ validates an AZ name against a region using geo's AZ lists.
 func (n *Network) checkAZ(az, region string) error {
 	if az == "" {
 		return fmt.Errorf("AvailabilityZone is empty: %w", ErrInvalidConfig)

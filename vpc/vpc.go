@@ -5,7 +5,8 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
-	"strings"
+
+	"github.com/nimbus-sim/nimbus/geo"
 )
 
 // VPCConfig describes a VPC (CreateVpc).
@@ -294,29 +295,18 @@ func (n *Network) allocIPv6() (netip.Prefix, error) {
 	return netip.PrefixFrom(netip.AddrFrom16(a), VPCIPv6PrefixLen), nil
 }
 
-// validRegion checks a region code looks like "us-east-1".
+// validRegion checks r is a region geo knows.
 func validRegion(r string) error {
-	parts := strings.Split(r, "-")
-	if len(parts) < 3 {
-		return fmt.Errorf("%q is not a region code like us-east-1: %w", r, ErrInvalidConfig)
-	}
-	for _, p := range parts[:len(parts)-1] {
-		if p == "" || strings.Trim(p, "abcdefghijklmnopqrstuvwxyz") != "" {
-			return fmt.Errorf("%q is not a region code like us-east-1: %w", r, ErrInvalidConfig)
-		}
-	}
-	last := parts[len(parts)-1]
-	if last == "" || strings.Trim(last, "0123456789") != "" {
-		return fmt.Errorf("%q is not a region code like us-east-1: %w", r, ErrInvalidConfig)
+	if _, ok := geo.LookupRegion(r); !ok {
+		return fmt.Errorf("%q is not a known AWS region code: %w", r, ErrInvalidConfig)
 	}
 	return nil
 }
 
-// azInRegion checks az names an AZ of region: the region code followed by
-// one lowercase letter ("us-east-1a"), AWS's naming for AZ names.
+// azInRegion checks az is one of region's AZs in geo.
 func azInRegion(az, region string) error {
-	rest, ok := strings.CutPrefix(az, region)
-	if !ok || len(rest) != 1 || rest[0] < 'a' || rest[0] > 'z' {
+	r, ok := geo.RegionOfAZ(az)
+	if !ok || r.Code != region {
 		return fmt.Errorf("%q is not an AZ of region %s: %w", az, region, ErrInvalidConfig)
 	}
 	return nil
