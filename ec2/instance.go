@@ -187,7 +187,9 @@ func (i *Instance) CreditMode() CreditMode {
 
 // Ready reports whether the application accepts requests: running, booted
 // and both status checks passing.
-func (i *Instance) Ready() bool { return i.state == StateRunning && i.ready && !i.failed && !i.sysFailed }
+func (i *Instance) Ready() bool {
+	return i.state == StateRunning && i.ready && !i.failed && !i.sysFailed
+}
 
 // InstanceStatusOK reports whether the instance status check passes.
 func (i *Instance) InstanceStatusOK() bool { return !i.failed }

@@ -172,7 +172,7 @@ func (i *Instance) publish(ts sim.Time) {
 		for _, dims := range i.dims {
 			pub.Publish(Namespace, cloudwatch.MetricDatum{MetricName: metricNames[k], Dimensions: dims, Timestamp: ts,
 				StatisticValues: &cloudwatch.StatisticSet{SampleCount: float64(s.n), Sum: s.sum, Minimum: s.min, Maximum: s.max},
-				Unit: metricUnits[k], StorageResolution: 60})
+				Unit:            metricUnits[k], StorageResolution: 60})
 		}
 	}
 }
