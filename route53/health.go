@@ -584,7 +584,7 @@ func (r *Route53) publishMetrics(now sim.Time) {
 		}
 		r.cfg.Metrics.Publish("AWS/Route53", cloudwatch.MetricDatum{MetricName: "HealthCheckStatus", Dimensions: dims, Timestamp: ts,
 			StatisticValues: &cloudwatch.StatisticSet{SampleCount: hc.statusN, Sum: hc.statusSum, Minimum: min01(hc.statusSum, hc.statusN), Maximum: max01(hc.statusSum)},
-			Unit: cloudwatch.UnitNone})
+			Unit:            cloudwatch.UnitNone})
 		if len(hc.checkers) > 0 {
 			if hc.pctN == 0 {
 				p := hc.PercentHealthy()
@@ -592,7 +592,7 @@ func (r *Route53) publishMetrics(now sim.Time) {
 			}
 			r.cfg.Metrics.Publish("AWS/Route53", cloudwatch.MetricDatum{MetricName: "HealthCheckPercentageHealthy", Dimensions: dims, Timestamp: ts,
 				StatisticValues: &cloudwatch.StatisticSet{SampleCount: hc.pctN, Sum: hc.pctSum, Minimum: hc.pctMin, Maximum: hc.pctMax},
-				Unit: cloudwatch.UnitPercent})
+				Unit:            cloudwatch.UnitPercent})
 		}
 		if hc.cfg.Type == CheckCalculated {
 			n := 0

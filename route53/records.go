@@ -212,7 +212,9 @@ type problem struct {
 // InvalidInput messages.
 func (r *Route53) compile(z *HostedZone, spec ResourceRecordSet, action string, changeNo int) (*rrset, []problem) {
 	var probs []problem
-	bad := func(input bool, format string, a ...any) { probs = append(probs, problem{fmt.Sprintf(format, a...), input}) }
+	bad := func(input bool, format string, a ...any) {
+		probs = append(probs, problem{fmt.Sprintf(format, a...), input})
+	}
 	name, err := CanonicalName(spec.Name)
 	if err != nil {
 		bad(false, "Domain name %q is not valid in RRSet of type %s", spec.Name, spec.Type)

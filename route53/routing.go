@@ -217,7 +217,6 @@ func shuffledCopy[T any](r *Route53, in []T) []T {
 	return out
 }
 
-
 func (r *Route53) followCNAME(a *Answer, z *HostedZone, cg *group, qtype uint16, src Source, depth int) {
 	sel := r.pick(z, cg, src)
 	if len(sel) == 0 {
