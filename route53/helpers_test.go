@@ -86,3 +86,12 @@ func (h *switchable) Serve(_ *sim.Request, reply func(sim.Response)) {
 }
 
 var typeA = dns.TypeA
+
+// addrs parses addresses.
+func addrs(ss ...string) []netip.Addr {
+	out := make([]netip.Addr, len(ss))
+	for i, s := range ss {
+		out[i] = netip.MustParseAddr(s)
+	}
+	return out
+}
