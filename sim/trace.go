@@ -62,7 +62,7 @@ func (s *Sim) Trace(service, event, resource string, fields ...Field) {
 		}
 		b = append(b, v...)
 	}
-	b = append(b, '\n')
+	b = append(b, '}', '\n')
 	t.buf = b
 	_, t.err = t.w.Write(b)
 }

@@ -1,0 +1,152 @@
+package sim
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// refEvent is an event of the reference model: a plain sorted list.
+type refEvent struct {
+	at  Time
+	seq int
+	id  int
+}
+
+// TestQueueMatchesReference drives the calendar queue and a deliberately
+// simple sorted-slice model with the same random operations (bursts at one
+// instant, near and far timers, cancels, reschedules, partial runs) and
+// requires the same firing order.
+func TestQueueMatchesReference(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		s := New(Config{})
+		var ref []refEvent
+		var fired, refFired []int
+		handles := map[int]Timer{}
+		seq, nextID := 0, 0
+		schedule := func(at Time) {
+			id := nextID
+			nextID++
+			handles[id] = s.Schedule(at, func() { fired = append(fired, id) })
+			ref = append(ref, refEvent{at, seq, id})
+			seq++
+		}
+		refPop := func(limit Time) bool {
+			sort.Slice(ref, func(i, j int) bool {
+				return ref[i].at < ref[j].at || (ref[i].at == ref[j].at && ref[i].seq < ref[j].seq)
+			})
+			if len(ref) == 0 || ref[0].at > limit {
+				return false
+			}
+			refFired = append(refFired, ref[0].id)
+			ref = ref[1:]
+			return true
+		}
+		refCancel := func(id int) bool {
+			for i, e := range ref {
+				if e.id == id {
+					ref = append(ref[:i], ref[i+1:]...)
+					return true
+				}
+			}
+			return false
+		}
+		scale := rapid.SampledFrom([]int64{1, 1000, 1e6, 1e9, 1e12}).Draw(rt, "scale")
+		steps := rapid.IntRange(1, 400).Draw(rt, "steps")
+		for k := 0; k < steps; k++ {
+			switch op := rapid.IntRange(0, 9).Draw(rt, "op"); {
+			case op <= 3: // near future, many ties when scale is small
+				schedule(s.Now() + Time(rapid.Int64Range(0, 8).Draw(rt, "d")*scale))
+			case op == 4: // burst at one instant
+				at := s.Now() + Time(rapid.Int64Range(0, 3).Draw(rt, "d")*scale)
+				for n := rapid.IntRange(1, 50).Draw(rt, "n"); n > 0; n-- {
+					schedule(at)
+				}
+			case op == 5: // far future
+				schedule(s.Now() + Time(rapid.Int64Range(1000, 1e6).Draw(rt, "far")*scale))
+			case op == 6 && nextID > 0:
+				id := rapid.IntRange(0, nextID-1).Draw(rt, "cancel")
+				require.Equal(rt, refCancel(id), s.Cancel(handles[id]), "cancel %d", id)
+			case op == 7 && nextID > 0:
+				id := rapid.IntRange(0, nextID-1).Draw(rt, "resched")
+				at := s.Now() + Time(rapid.Int64Range(0, 20).Draw(rt, "d")*scale)
+				nt, ok := s.Reschedule(handles[id], at)
+				require.Equal(rt, refCancel(id), ok)
+				if ok {
+					handles[id] = nt
+					ref = append(ref, refEvent{at, seq, id})
+					seq++
+				}
+			case op == 8:
+				n := rapid.IntRange(1, 100).Draw(rt, "pops")
+				for ; n > 0; n-- {
+					require.Equal(rt, refPop(MaxTime), s.Step())
+				}
+			default:
+				end := s.Now() + Time(rapid.Int64Range(0, 10).Draw(rt, "until")*scale)
+				for refPop(end) {
+				}
+				s.RunUntil(end)
+				require.Equal(rt, end, s.Now())
+			}
+			require.Equal(rt, len(ref), s.Len())
+		}
+		for refPop(MaxTime) {
+		}
+		s.Run()
+		require.Equal(rt, refFired, fired)
+	})
+}
+
+// TestQueueLargeShapes pushes the adaptive calendar through its rebuilds:
+// a million-event hold model, then a collapse to a few sparse timers.
+func TestQueueLargeShapes(t *testing.T) {
+	n := 200000
+	if testing.Short() {
+		n = 20000
+	}
+	s := New(Config{Seed: 7})
+	r := s.Stream("shape")
+	var last Time
+	var fn func()
+	count := 0
+	fn = func() {
+		if s.Now() < last {
+			t.Fatalf("time went backwards: %v after %v", s.Now(), last)
+		}
+		last = s.Now()
+		count++
+		if count < 5*n {
+			s.After(time.Duration(r.ExpFloat64()*1e6), fn)
+		}
+	}
+	for i := 0; i < n; i++ {
+		s.After(time.Duration(r.ExpFloat64()*1e6), fn)
+	}
+	s.Run()
+	assert.Equal(t, 5*n+n-1, count)
+	// Sparse, hour-apart timers after a dense phase must still fire in order.
+	var got []Time
+	for i := 5; i >= 1; i-- {
+		s.After(time.Duration(i)*time.Hour, func() { got = append(got, s.Now()) })
+	}
+	s.Run()
+	require.Len(t, got, 5)
+	assert.True(t, sort.SliceIsSorted(got, func(i, j int) bool { return got[i] < got[j] }))
+}
+
+func TestCancelledTimersDoNotAccumulate(t *testing.T) {
+	s := New(Config{})
+	noop := func() {}
+	for i := 0; i < 100000; i++ {
+		s.Cancel(s.After(time.Hour, noop))
+	}
+	assert.Equal(t, 0, s.Len())
+	// Compaction keeps the structure bounded by the live count.
+	assert.LessOrEqual(t, s.q.dead, minCancelled)
+	assert.False(t, s.Step())
+}
