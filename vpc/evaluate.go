@@ -332,8 +332,7 @@ func (w *walker) toInternet(igw *InternetGateway, e *NetworkInterface, src netip
 	}
 	w.hop(Hop{Kind: HopInternetGateway, ID: igw.id, Allowed: true})
 	w.r.Latency += n.latency.InternetGateway
-	acc := n.accumulator(e.id, usageInternetOut, e.subnet.vpc.region, n.prices.InternetEgressPerGB)
-	w.r.fwd = append(w.r.fwd, rate{e.id, usageInternetOut, n.prices.InternetEgressPerGB, acc})
+	w.internetEgress(e.id, e.subnet.vpc.region)
 	w.outToInternet(pub, sport)
 }
 
@@ -381,8 +380,7 @@ func (w *walker) toNAT(g *NatGateway, e *NetworkInterface, src netip.Addr, sport
 		}
 		w.hop(Hop{Kind: HopInternetGateway, ID: t.id, Allowed: true})
 		w.r.Latency += n.latency.InternetGateway
-		acc := n.accumulator(g.id, usageInternetOut, g.vpc.region, n.prices.InternetEgressPerGB)
-		w.r.fwd = append(w.r.fwd, rate{g.id, usageInternetOut, n.prices.InternetEgressPerGB, acc})
+		w.internetEgress(g.id, g.vpc.region)
 		pub, _ := g.PublicIP()
 		w.outToInternet(pub, nport)
 	case *VpnGateway:
@@ -552,6 +550,23 @@ func (w *walker) crossAZ(a, b *NetworkInterface) {
 	rb := rate{b.id, usageRegional, p, n.accumulator(b.id, usageRegional, b.subnet.vpc.region, p)}
 	w.r.fwd = append(w.r.fwd, ra, rb)
 	w.r.ret = append(w.r.ret, rb, ra)
+}
+
+// internetEgress charges the request bytes leaving through an IGW to the
+// sender, unless they go to an AWS service of the same region (S3,
+// DynamoDB prefix lists), which is not internet transfer.
+func (w *walker) internetEgress(resource, region string) {
+	n, dst := w.n, w.f.Dst
+	if _, ok := n.public[dst]; ok {
+		return // stays in AWS; the regional public-IP rate ([verify]) is not modelled
+	}
+	for _, pl := range n.prefix {
+		if strings.HasPrefix(pl.name, "com.amazonaws."+region+".") && pl.Contains(dst) {
+			return
+		}
+	}
+	acc := n.accumulator(resource, usageInternetOut, region, n.prices.InternetEgressPerGB)
+	w.r.fwd = append(w.r.fwd, rate{resource, usageInternetOut, n.prices.InternetEgressPerGB, acc})
 }
 
 func (w *walker) bottleneck(bps float64) {
