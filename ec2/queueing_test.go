@@ -34,7 +34,9 @@ func expWork(mu float64) func(r interface{ ExpFloat64() float64 }) time.Duration
 	}
 }
 
-func testType(c int) InstanceType { return InstanceType{Name: fmt.Sprintf("q.%dx", c), VCPUs: c, MemoryGiB: 4} }
+func testType(c int) InstanceType {
+	return InstanceType{Name: fmt.Sprintf("q.%dx", c), VCPUs: c, MemoryGiB: 4}
+}
 
 // TestMMCErlangC: Poisson arrivals and exponential work on c vCPUs is an
 // M/M/c queue; at ρ = 0.8 the mean wait must match Erlang C:
