@@ -1,0 +1,165 @@
+package vpc
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/nimbus-sim/nimbus/sim"
+	"pgregory.net/rapid"
+)
+
+func FuzzParseCIDR(f *testing.F) {
+	for _, s := range []string{"10.0.0.0/16", "100.68.0.18/18", "0.0.0.0/0", "::/0", "2600:1f18::/56", "10.0.0.0/33", "10.0.0/8", "::ffff:10.0.0.0/104", "fe80::1%eth0/64", " 10.1.2.3/24 ", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseCIDR(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidConfig) {
+				t.Fatalf("ParseCIDR(%q) error %v does not wrap ErrInvalidConfig", s, err)
+			}
+			return
+		}
+		if p != p.Masked() {
+			t.Fatalf("ParseCIDR(%q) = %s, not rounded down to its network address", s, p)
+		}
+		q, err := ParseCIDR(p.String())
+		if err != nil || q != p {
+			t.Fatalf("ParseCIDR(%q) = %s does not round-trip: %s, %v", s, p, q, err)
+		}
+		if b, err := parseIPv4Block(s, "x"); err == nil {
+			if !b.Addr().Is4() || b.Bits() < MinIPv4PrefixLen || b.Bits() > MaxIPv4PrefixLen {
+				t.Fatalf("parseIPv4Block(%q) accepted %s", s, b)
+			}
+		}
+	})
+}
+
+// FuzzCarve carves blocks of fuzzed sizes out of a /16 and checks each is
+// inside, aligned, disjoint from the others, and that exhaustion is only
+// reported when no aligned block of that size is free.
+func FuzzCarve(f *testing.F) {
+	f.Add([]byte{24, 24, 20, 28, 16})
+	f.Add([]byte{28, 17, 17, 17, 28})
+	f.Add([]byte{16, 16})
+	f.Fuzz(func(t *testing.T, sizes []byte) {
+		parent := netip.MustParsePrefix("10.0.0.0/16")
+		var taken []netip.Prefix
+		for i, raw := range sizes {
+			if i >= 40 {
+				break
+			}
+			bits := 16 + int(raw)%13 // /16../28
+			p, err := Carve(parent, bits, taken)
+			if err != nil {
+				if !errors.Is(err, ErrAddressExhausted) {
+					t.Fatalf("Carve /%d: %v", bits, err)
+				}
+				// Brute force: every aligned /bits block must overlap a taken one.
+				step := uint32(1) << (32 - bits)
+				base := u32(parent.Addr().As4())
+				for off := uint32(0); off < 1<<16; off += step {
+					cand := netip.PrefixFrom(addrOf(base+off), bits)
+					free := true
+					for _, x := range taken {
+						if x.Overlaps(cand) {
+							free = false
+							break
+						}
+					}
+					if free {
+						t.Fatalf("Carve /%d reported exhaustion but %s is free (taken %v)", bits, cand, taken)
+					}
+				}
+				continue
+			}
+			if p.Bits() != bits || p != p.Masked() || !parent.Contains(p.Addr()) {
+				t.Fatalf("Carve /%d = %s: wrong size, unaligned or outside %s", bits, p, parent)
+			}
+			for _, x := range taken {
+				if x.Overlaps(p) {
+					t.Fatalf("Carve /%d = %s overlaps %s", bits, p, x)
+				}
+			}
+			taken = append(taken, p)
+		}
+	})
+}
+
+// FuzzCreateSubnet feeds arbitrary CIDR strings to CreateSubnet: whatever
+// is accepted lies inside the VPC and overlaps no other subnet, and every
+// refusal wraps a sentinel.
+func FuzzCreateSubnet(f *testing.F) {
+	f.Add("10.0.0.0/24", "10.0.0.128/25", "10.0.1.0/28")
+	f.Add("10.0.0.0/16", "10.1.0.0/24", "not a cidr")
+	f.Add("172.16.0.0/24", "10.0.255.240/28", "10.0.0.0/29")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		n, err := New(sim.New(sim.Config{Seed: 1}), Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := n.CreateVPC(VPCConfig{Name: "v", Region: "us-east-1", CidrBlock: "10.0.0.0/16", SecondaryCidrBlocks: []string{"100.64.0.0/20"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cidr := range []string{a, b, c} {
+			_, err := v.CreateSubnet(SubnetConfig{Name: "s", AvailabilityZone: "us-east-1a", CidrBlock: cidr})
+			if err != nil && !errors.Is(err, ErrInvalidConfig) && !errors.Is(err, ErrLimitExceeded) {
+				t.Fatalf("CreateSubnet(%q): %v wraps no sentinel", cidr, err)
+			}
+		}
+		subs := v.Subnets()
+		for i, s := range subs {
+			if !v.Contains(s.CIDR().Addr()) || !v.Contains(addrOf(u32(s.CIDR().Addr().As4())+uint32(1<<(32-s.CIDR().Bits())-1))) {
+				t.Fatalf("subnet %s is not inside the VPC", s.CIDR())
+			}
+			if s.AvailableIpAddressCount() != Usable(s.CIDR()) {
+				t.Fatalf("subnet %s has %d free, want %d", s.CIDR(), s.AvailableIpAddressCount(), Usable(s.CIDR()))
+			}
+			for _, o := range subs[i+1:] {
+				if s.CIDR().Overlaps(o.CIDR()) {
+					t.Fatalf("subnets %s and %s overlap", s.CIDR(), o.CIDR())
+				}
+			}
+		}
+	})
+}
+
+// TestLookupMatchesReference checks the compiled longest-prefix match
+// against a plain scan over random route tables.
+func TestLookupMatchesReference(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		n, err := New(sim.New(sim.Config{Seed: 1}), Config{Limits: &Limits{CidrBlocksPerVPC: 5, RoutesPerTable: 1000, RouteTablesPerVPC: 5, SubnetsPerVPC: 5, NetworkACLsPerVPC: 5, RulesPerNetworkACL: 20, SecurityGroupsPerVPC: 5, RulesPerSecurityGroup: 60, SecurityGroupsPerENI: 5, NatGatewaysPerAZ: 5, ActivePeeringsPerVPC: 5, NatConnectionsPerIP: 1, InterfaceEndpointsPerVP: 5}})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		v, _ := n.CreateVPC(VPCConfig{Name: "v", Region: "us-east-1", CidrBlock: "10.0.0.0/16"})
+		igw, _ := v.AttachInternetGateway()
+		table := v.MainRouteTable()
+		var dsts []netip.Prefix
+		for range rapid.IntRange(0, 30).Draw(rt, "routes") {
+			a := rapid.Uint32().Draw(rt, "addr")
+			bits := rapid.IntRange(0, 32).Draw(rt, "bits")
+			p := netip.PrefixFrom(addrOf(a), bits).Masked()
+			if table.CreateRoute(RouteConfig{DestinationCidrBlock: p.String(), Target: igw}) == nil {
+				dsts = append(dsts, p)
+			}
+		}
+		dsts = append(dsts, v.PrimaryCIDR())
+		for range 20 {
+			a := addrOf(rapid.Uint32().Draw(rt, "probe"))
+			best := -1
+			var want netip.Prefix
+			for _, d := range dsts {
+				if d.Contains(a) && d.Bits() > best {
+					best, want = d.Bits(), d
+				}
+			}
+			_, got, ok := table.Lookup(a)
+			if ok != (best >= 0) || (ok && got != want) {
+				rt.Fatalf("Lookup(%s) = %s %v, want %s", a, got, ok, want)
+			}
+		}
+	})
+}
