@@ -64,7 +64,9 @@ func (b *Bucket) PutBucketPolicy(doc string) error {
 	}
 	for _, s := range p.Statements {
 		for _, r := range append(append([]string(nil), s.Resource...), s.NotResource...) {
-			if r != "*" && !glob(r, b.arn, "", false) && !glob(r, b.arn+"/", "x", false) {
+			rest, ok := strings.CutPrefix(r, "arn:"+b.svc.cfg.Partition+":s3:::")
+			bucketPattern, _, _ := strings.Cut(rest, "/")
+			if r != "*" && (!ok || !glob(bucketPattern, b.cfg.Name, "", false)) {
 				return ErrMalformedPolicy.withMessage("policy has invalid resource %q", r).at(b.cfg.Name)
 			}
 		}
