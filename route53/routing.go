@@ -85,16 +85,8 @@ func (r *Route53) Query(name string, qtype uint16, src Source) Answer {
 // associated with vpc when vpc is set, else (or when none matches) among
 // public zones.
 func (r *Route53) findZone(name, vpc string) *HostedZone {
-	if vpc != "" {
-		var best *HostedZone
-		for _, z := range r.private[vpc] {
-			if isSubdomain(z.name, name) && (best == nil || len(z.name) > len(best.name)) {
-				best = z
-			}
-		}
-		if best != nil {
-			return best
-		}
+	if z := r.privateZone(name, vpc); z != nil {
+		return z
 	}
 	for n := name; n != ""; n = parentName(n) {
 		if z, ok := r.public[n]; ok {
@@ -102,6 +94,18 @@ func (r *Route53) findZone(name, vpc string) *HostedZone {
 		}
 	}
 	return nil
+}
+
+// privateZone returns the most specific private zone associated with vpc
+// that contains name.
+func (r *Route53) privateZone(name, vpc string) *HostedZone {
+	var best *HostedZone
+	for _, z := range r.private[vpc] {
+		if isSubdomain(z.name, name) && (best == nil || len(z.name) > len(best.name)) {
+			best = z
+		}
+	}
+	return best
 }
 
 // answer fills a for name, following CNAMEs up to maxChain.

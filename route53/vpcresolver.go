@@ -93,7 +93,7 @@ func (n *vpcNameserver) Query(name string, qtype uint16, src Source) Answer {
 		return r.Query(name, qtype, src)
 	}
 	src.VPC = n.vpc.ID()
-	if z := r.findZone(name, src.VPC); z != nil {
+	if z := r.privateZone(name, src.VPC); z != nil {
 		r.answerIn(&a, z, name, qtype, src, 0)
 		return a
 	}
