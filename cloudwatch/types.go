@@ -35,8 +35,8 @@ type StatisticSet struct {
 	SampleCount, Sum, Minimum, Maximum float64
 }
 
-// MetricDatum is one datapoint as PutMetricData takes it: either Value or
-// StatisticValues (when non-nil).
+// MetricDatum is one datapoint as PutMetricData takes it: Value,
+// StatisticValues (when non-nil) or Values with Counts.
 type MetricDatum struct {
 	// MetricName names the metric, such as "CPUUtilization".
 	MetricName string
@@ -48,6 +48,11 @@ type MetricDatum struct {
 	Value float64
 	// StatisticValues is an aggregated set of samples.
 	StatisticValues *StatisticSet
+	// Values are samples (at most 150 in PutMetricData), each occurring
+	// Counts[i] times (once when Counts is empty); used when
+	// StatisticValues is nil. Unlike a StatisticSet they keep percentiles
+	// available.
+	Values, Counts []float64
 	// Unit is the datapoint's unit; empty means None.
 	Unit Unit
 	// StorageResolution is 1 (high resolution) or 60 seconds; 0 means 60.

@@ -1,0 +1,221 @@
+package cloudwatch
+
+import (
+	"cmp"
+	"hash/maphash"
+	"slices"
+	"time"
+
+	"github.com/google/btree"
+
+	"github.com/nimbus-sim/nimbus/sim"
+)
+
+const day = 24 * time.Hour
+
+// tierSpec is one storage resolution and how long data stays at it (AWS:
+// sub-minute 3 h, 1-minute 15 days, 5-minute 63 days, 1-hour 455 days).
+type tierSpec struct {
+	res, keep time.Duration
+}
+
+var (
+	highResTiers  = []tierSpec{{time.Second, 3 * time.Hour}, {time.Minute, 15 * day}, {5 * time.Minute, 63 * day}, {time.Hour, 455 * day}}
+	standardTiers = highResTiers[1:]
+)
+
+// bucket aggregates the samples whose timestamps fall in [start, start+res).
+type bucket struct {
+	start sim.Time
+	agg
+}
+
+func bucketLess(a, b *bucket) bool { return a.start < b.start }
+
+// tier holds one resolution's buckets ordered by time. hot is the bucket
+// written last, so a stream of datapoints for the current minute skips the
+// tree.
+type tier struct {
+	tierSpec
+	tree *btree.BTreeG[*bucket]
+	hot  *bucket
+}
+
+// btreeDegree is the B-tree node degree; 32 keeps nodes about a cache page.
+const btreeDegree = 32
+
+// bucketAt returns the bucket containing t, creating it if needed.
+func (tr *tier) bucketAt(t sim.Time) *bucket {
+	if h := tr.hot; h != nil && t >= h.start && t < h.start+sim.Time(tr.res) {
+		return h
+	}
+	start := floorTime(t, tr.res)
+	key := bucket{start: start}
+	b, ok := tr.tree.Get(&key)
+	if !ok {
+		b = &bucket{start: start}
+		tr.tree.ReplaceOrInsert(b)
+	}
+	tr.hot = b
+	return b
+}
+
+// floorTime rounds t down to a multiple of d since the epoch.
+func floorTime(t sim.Time, d time.Duration) sim.Time {
+	r := t % sim.Time(d)
+	if r < 0 {
+		r += sim.Time(d)
+	}
+	return t - r
+}
+
+// series is one metric: its identity and its tiers, finest first.
+type series struct {
+	Metric
+	unit    Unit
+	highRes bool
+	hash    uint64
+	next    *series // hash-collision chain
+	tiers   []tier
+	last    sim.Time // newest datapoint timestamp
+	seen    bool     // a datapoint has been stored
+	dead    bool     // expired and unlinked from the index
+}
+
+func newSeries(ns, name string, dims []Dimension, unit Unit, highRes bool, h uint64) *series {
+	if unit == "" {
+		unit = UnitNone
+	}
+	d := slices.Clone(dims)
+	slices.SortFunc(d, func(a, b Dimension) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Value, b.Value))
+	})
+	s := &series{Metric: Metric{Namespace: ns, MetricName: name, Dimensions: d}, unit: unit, highRes: highRes, hash: h}
+	specs := standardTiers
+	if highRes {
+		specs = highResTiers
+	}
+	s.tiers = make([]tier, len(specs))
+	for i, sp := range specs {
+		s.tiers[i] = tier{tierSpec: sp, tree: btree.NewG(btreeDegree, bucketLess)}
+	}
+	return s
+}
+
+// matches reports whether the series has this identity (dimensions in any
+// order).
+func (s *series) matches(ns, name string, dims []Dimension) bool {
+	if s.Namespace != ns || s.MetricName != name || len(s.Dimensions) != len(dims) {
+		return false
+	}
+	for i, d := range dims {
+		// Publishers usually pass dimensions in the stored (sorted) order.
+		if s.Dimensions[i] == d {
+			continue
+		}
+		if !slices.Contains(s.Dimensions, d) {
+			return false
+		}
+	}
+	return true
+}
+
+// slot returns the aggregate a datapoint at t goes into, or nil when t is
+// older than every retention: the finest tier whose retention covers t.
+func (s *series) slot(t, now sim.Time) *agg {
+	if h := s.tiers[0].hot; h != nil && t >= h.start && t < h.start+sim.Time(s.tiers[0].res) {
+		return &h.agg
+	}
+	for i := range s.tiers {
+		tr := &s.tiers[i]
+		if t >= now-sim.Time(tr.keep) {
+			return &tr.bucketAt(t).agg
+		}
+	}
+	return nil
+}
+
+func (s *series) touch(t sim.Time) {
+	if !s.seen || t > s.last {
+		s.last, s.seen = t, true
+	}
+}
+
+// compact rolls buckets that have outlived their tier's retention into the
+// next coarser tier and drops those past the last one. It reports whether
+// the series holds no data any more.
+func (s *series) compact(now sim.Time) bool {
+	empty := true
+	for i := range s.tiers {
+		tr := &s.tiers[i]
+		cutoff := now - sim.Time(tr.keep)
+		for {
+			b, ok := tr.tree.Min()
+			if !ok || b.start+sim.Time(tr.res) > cutoff {
+				break
+			}
+			tr.tree.DeleteMin()
+			if tr.hot == b {
+				tr.hot = nil
+			}
+			if i+1 < len(s.tiers) {
+				nt := &s.tiers[i+1]
+				nt.bucketAt(b.start).merge(&b.agg)
+			}
+		}
+		if tr.tree.Len() > 0 {
+			empty = false
+		}
+	}
+	return empty
+}
+
+// aggregate merges the buckets in [start, start+n·period) into out[k] by
+// period; distributions are merged only when dist is set.
+func (s *series) aggregate(start sim.Time, period time.Duration, out []agg, dist bool, pivot *bucket) {
+	end := start + sim.Time(period)*sim.Time(len(out))
+	for i := range s.tiers {
+		tr := &s.tiers[i]
+		pivot.start = start
+		tr.tree.AscendGreaterOrEqual(pivot, func(b *bucket) bool {
+			if b.start >= end {
+				return false
+			}
+			k := int((b.start - start) / sim.Time(period))
+			if dist {
+				out[k].merge(&b.agg)
+			} else if b.n > 0 {
+				out[k].addStats(b.n, b.sum, b.min, b.max)
+			}
+			return true
+		})
+	}
+}
+
+// bucketCount returns the number of stored buckets, for memory tests.
+func (s *series) bucketCount() int {
+	n := 0
+	for i := range s.tiers {
+		n += s.tiers[i].tree.Len()
+	}
+	return n
+}
+
+// mix64 is the splitmix64 finaliser, spreading a hash's bits.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// hashKey hashes a metric identity without allocating. Dimensions are
+// combined by addition so that their order does not matter.
+func hashKey(seed maphash.Seed, ns, name string, dims []Dimension) uint64 {
+	h := mix64(maphash.String(seed, ns)) ^ maphash.String(seed, name)
+	for _, d := range dims {
+		h += mix64(maphash.String(seed, d.Name)*0x9e3779b97f4a7c15 ^ maphash.String(seed, d.Value))
+	}
+	return h
+}
