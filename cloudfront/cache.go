@@ -24,6 +24,8 @@ type Entry struct {
 
 	// Intrusive list links for the built-in policies.
 	prev, next *Entry
+	// hit is Response.Headers plus the hit headers, built on first hit.
+	hit []sim.Header
 }
 
 // Bytes is the space the entry takes in a cache: the body size.
