@@ -133,3 +133,5 @@ func mmcWait(c int, lambda, mu float64) float64 {
 }
 
 func relErr(got, want float64) float64 { return math.Abs(got-want) / want }
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
