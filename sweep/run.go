@@ -335,8 +335,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 // openOutputs checks every output before writing any: existing ones need
 // Resume and this sweep's fingerprint and shard. It then rewrites them with
 // the runs recovered from all of them and opens them for appending.
-func (p *plan) openOutputs() ([]*sink, map[[2]int]Record, error) {
+func (p *plan) openOutputs() (_ []*sink, _ map[[2]int]Record, err error) {
 	var sinks []*sink
+	defer func() {
+		if err != nil {
+			for _, s := range sinks {
+				if s.f != nil {
+					s.f.Close()
+				}
+			}
+		}
+	}()
 	if p.JSONL != "" {
 		sinks = append(sinks, &sink{path: p.JSONL})
 	}
@@ -374,6 +383,24 @@ func (p *plan) openOutputs() ([]*sink, map[[2]int]Record, error) {
 	}
 	all := sortedRecords(recs)
 	for _, s := range sinks {
+		if !exists(s.path) {
+			// A new file needs only its header: no rewrite, no sync.
+			f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+			if err != nil {
+				return nil, nil, fmt.Errorf("sweep: %w", err)
+			}
+			s.f = f
+			hdr := p.jsonHeader(p.shard)
+			if s.csv {
+				hdr = p.csvHeader(p.shard)
+			}
+			if _, err := f.Write(hdr); err != nil {
+				return nil, nil, fmt.Errorf("sweep: %s: %w", s.path, err)
+			}
+			continue
+		}
+		// Rewrite what was recovered: drops a cut-off last line and adds
+		// runs that only the other output had.
 		if err := p.writeRuns(s.path, s.csv, p.shard, all); err != nil {
 			return nil, nil, err
 		}
