@@ -9,6 +9,10 @@ import (
 	"github.com/miekg/dns"
 )
 
+// maxZoneFileRecords bounds an import (a zone holds 10,000 record sets;
+// $GENERATE could otherwise expand without limit).
+const maxZoneFileRecords = 10000
+
 // ImportZoneFile reads a BIND zone file (parsed by miekg/dns, with $ORIGIN
 // defaulting to the zone name and $INCLUDE refused) and applies its record
 // sets as one atomic batch of UPSERTs, as the console's import does: the
@@ -28,6 +32,7 @@ func (r *Route53) ImportZoneFile(zoneID string, in io.Reader) (int, error) {
 	}
 	var order []key
 	sets := map[key]*ResourceRecordSet{}
+	records := 0
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		h := rr.Header()
 		name, err := CanonicalName(h.Name)
@@ -51,6 +56,9 @@ func (r *Route53) ImportZoneFile(zoneID string, in io.Reader) (int, error) {
 			return 0, fmt.Errorf("route53: zone file for %s: record set [name='%s', type='%s'] has TTLs %d and %d: %w", z.name, name, typ, s.TTL, h.Ttl, ErrZoneFile)
 		}
 		s.ResourceRecords = append(s.ResourceRecords, strings.TrimPrefix(rr.String(), h.String()))
+		if records++; records > maxZoneFileRecords {
+			return 0, fmt.Errorf("route53: zone file for %s: more than %d records: %w", z.name, maxZoneFileRecords, ErrZoneFile)
+		}
 	}
 	if err := zp.Err(); err != nil {
 		return 0, fmt.Errorf("route53: zone file for %s: %w: %w", z.name, ErrZoneFile, err)
