@@ -70,8 +70,9 @@ func (d *Distribution) primaryOrigin(target string) *originState {
 
 // get serves a fetch at tier i: from cache (above the edge), by joining a
 // miss already in flight for the key, or by asking the next tier or the
-// origin. Each hop costs the sender's processing time and half an RTT each
-// way over a warm connection.
+// origin. A location spends Config.EdgeProcessing on each request it
+// forwards or answers from cache; tiers talk over warm connections, half
+// an RTT each way.
 func (d *Distribution) get(f *fetchCtx, i int, done func(fetchResult)) {
 	n := f.path[i]
 	s := d.cf.s
@@ -83,7 +84,7 @@ func (d *Distribution) get(f *fetchCtx, i int, done func(fetchResult)) {
 			e := n.cache.Get(f.key)
 			if e != nil && s.Now() < e.Expires {
 				d.stats.RegionalHits++
-				done(fetchResult{resp: e.Response, entry: e})
+				s.After(d.cf.cfg.EdgeProcessing, func() { done(fetchResult{resp: e.Response, entry: e}) })
 				return
 			}
 			stale = e
@@ -106,10 +107,9 @@ func (d *Distribution) get(f *fetchCtx, i int, done func(fetchResult)) {
 		d.stats.OriginShieldRequests++
 		d.bill.shield[geoIndex(up.geog)]++
 	}
-	proc := d.cf.cfg.EdgeProcessing
 	half := d.cf.cfg.Latency.RTT(n.loc, up.loc) / 2
-	s.After(proc+half, func() {
-		d.get(f, i+1, func(r fetchResult) { s.After(half+proc, func() { done(r) }) })
+	s.After(d.cf.cfg.EdgeProcessing+half, func() {
+		d.get(f, i+1, func(r fetchResult) { s.After(half, func() { done(r) }) })
 	})
 }
 
@@ -190,7 +190,7 @@ func (d *Distribution) tryOrigin(f *fetchCtx, n *node, o *originState, stale *En
 	}
 	n.warm[o] = s.Now()
 	d.stats.OriginRequests++
-	s.After(fnTook+handshake, func() {
+	s.After(d.cf.cfg.EdgeProcessing+fnTook+handshake, func() {
 		timedOut, answered := false, false
 		timer := s.After(o.ResponseTimeout, func() {
 			timedOut = true
