@@ -72,6 +72,7 @@ type NetworkInterface struct {
 	tags      map[string]string
 	nat       *NatGateway
 	endpoint  *Endpoint
+	seq       uint32 // cache-key number
 }
 
 // CreateNetworkInterface creates an ENI in the subnet.
@@ -132,6 +133,8 @@ func (s *Subnet) createENI(cfg NetworkInterfaceConfig, typ InterfaceType) (*Netw
 	}
 	e.primary, e.secondary = got[0], got[1:]
 	e.id = v.n.s.NewID("eni")
+	v.n.seq++
+	e.seq = v.n.seq
 	if cfg.AssociatePublicIpAddress {
 		a, err := v.n.allocPublic()
 		if err != nil {

@@ -195,6 +195,8 @@ type Network struct {
 	usage       []usageAcc
 	usageIndex  map[usageKey]int
 	cache       map[Flow]*Result
+	cache4      map[key4]*Result // IPv4 flows, under a compact key
+	seq         uint32           // numbers ENIs and VPCs for key4
 	cacheOff    bool
 	generation  uint64
 	lastSettled sim.Time
@@ -211,6 +213,7 @@ func New(s *sim.Sim, cfg Config) (*Network, error) {
 		public:     map[netip.Addr]*NetworkInterface{},
 		usageIndex: map[usageKey]int{},
 		cache:      map[Flow]*Result{},
+		cache4:     map[key4]*Result{},
 	}
 	if cfg.Prices != nil {
 		n.prices = *cfg.Prices
@@ -309,6 +312,7 @@ func (n *Network) PrefixList(service string) (*PrefixList, bool) {
 func (n *Network) changed() {
 	n.generation++
 	clear(n.cache)
+	clear(n.cache4)
 }
 
 // SetCaching turns the verdict cache on (the default) or off. With it off
@@ -316,6 +320,7 @@ func (n *Network) changed() {
 func (n *Network) SetCaching(on bool) {
 	n.cacheOff = !on
 	clear(n.cache)
+	clear(n.cache4)
 }
 
 // allocPublic returns the next free public IPv4 address of the pool.

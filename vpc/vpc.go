@@ -57,6 +57,7 @@ type VPC struct {
 	nats        []*NatGateway
 	endpoints   []*Endpoint
 	addrs       map[netip.Addr]*NetworkInterface
+	seq         uint32 // cache-key number
 }
 
 // CreateVPC creates a VPC with its main route table, default network ACL
@@ -96,6 +97,8 @@ func (n *Network) CreateVPC(cfg VPCConfig) (*VPC, error) {
 	v.acls = append(v.acls, v.defaultACL)
 	v.defaultSG = newDefaultSG(v)
 	v.sgs = append(v.sgs, v.defaultSG)
+	n.seq++
+	v.seq = n.seq
 	n.vpcs = append(n.vpcs, v)
 	v.main.rebuild()
 	n.changed()
