@@ -113,7 +113,7 @@ func (i *Instance) account(now sim.Time) {
 	x := eff * float64(dt)
 	i.cum += x
 	i.mon.cpuAcc += x
-	if i.cr != nil {
+	if i.cr != nil && i.state == StateRunning { // credits accrue only while running
 		i.cr.advance(float64(dt), eff)
 	}
 }
