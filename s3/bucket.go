@@ -496,14 +496,16 @@ func (b *Bucket) getObject(key string, in *GetObjectInput, head bool) (*version,
 		}
 	}
 	if head {
-		n = 0
+		b.use.requests[v.class][1]++
+		return v, 0, cr, nil, false
 	}
 	b.touch(v, n)
 	return v, n, cr, nil, false
 }
 
-// touch records a read: Intelligent-Tiering moves the object back to
-// Frequent Access, and IA-class reads are billed per GB retrieved.
+// touch records a read of n bytes: Intelligent-Tiering moves the object
+// back to Frequent Access, and IA-class reads are billed per GB retrieved.
+// HEAD is not an access.
 func (b *Bucket) touch(v *version, n int64) {
 	now := b.svc.s.Now()
 	v.lastAccess = now

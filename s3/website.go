@@ -181,12 +181,13 @@ func (b *Bucket) serveWebsite(req *sim.Request, path string, a *answer) {
 		b.websiteError(req, key, 403, ErrInvalidObjectState, proto, a)
 		return
 	}
-	n := v.size
+	a.status, a.down = 200, v.size
 	if a.op == opHead {
-		n = 0
+		a.down = 0
+		b.use.requests[v.class][1]++
+	} else {
+		b.touch(v, v.size)
 	}
-	b.touch(v, n)
-	a.status, a.down = 200, n
 	a.headers = b.objectHeaders(v, "")
 }
 
