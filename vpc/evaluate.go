@@ -123,6 +123,7 @@ func (w *walker) run() {
 			w.drop(DropInvalidFlow, "internet source address is missing or of another family than the destination")
 			return
 		}
+		w.hop(Hop{Kind: HopInternet, Allowed: true})
 		w.inbound(f.Src.Addr, f.SrcPort, f.Dst)
 	case SourceOnPremises:
 		w.fromOnPrem()
@@ -334,7 +335,7 @@ func (w *walker) inbound(src netip.Addr, sport uint16, dst netip.Addr) {
 		}
 	}
 	if target == nil {
-		w.hop(Hop{Kind: HopInternet})
+		w.hop(Hop{Kind: HopInternetGateway})
 		w.drop(DropNoSuchAddress, fmt.Sprintf("no network interface holds public address %s", dst))
 		return
 	}
@@ -520,6 +521,7 @@ func (w *walker) fromOnPrem() {
 		w.drop(DropInvalidFlow, fmt.Sprintf("%s is not in the on-premises blocks of %s", f.Src.Addr, g.id))
 		return
 	}
+	w.hop(Hop{Kind: HopOnPremises, Allowed: true})
 	w.hop(Hop{Kind: HopVpnGateway, ID: g.id, Allowed: true})
 	d := v.addrs[f.Dst]
 	if d == nil {

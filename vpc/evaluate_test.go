@@ -19,7 +19,7 @@ func TestTwoTierPaths(t *testing.T) {
 		reason string    // substring of Reason
 	}{
 		{"internet to web:80", tcp(FromInternet(internetHost), pubIP(t, f.web), 50000, 80), Accept, NotDropped, false,
-			[]HopKind{HopInternetGateway, HopNetworkACLIngress, HopSecurityGroupIngress, HopENI}, ""},
+			[]HopKind{HopInternet, HopInternetGateway, HopNetworkACLIngress, HopSecurityGroupIngress, HopENI}, ""},
 		{"internet to web:22 has no SG rule", tcp(FromInternet(internetHost), pubIP(t, f.web), 50000, 22), Reject, DropSecurityGroup, false,
 			nil, f.webSG.ID()},
 		{"web to app:8080 by SG reference", tcp(FromENI(f.web), f.app.PrivateIP(), 40000, 8080), Accept, NotDropped, false,
