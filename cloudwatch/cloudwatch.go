@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/nimbus-sim/nimbus/sim"
 )
@@ -35,32 +36,31 @@ type CloudWatch struct {
 	pivot  bucket    // reusable B-tree search key
 	nextGC sim.Time
 
-	pend []pending
-	head int
+	stages []*stage // FIFO by arrival
+	head   int
+	free   []*stage
+	cache  [lookupCacheSize]*series
 
 	alarms     map[string]*Alarm
 	alarmOrder []*Alarm // creation order: evaluation order
 	tickers    [2]*sim.Ticker
 }
 
-// pending is a published datapoint waiting out PublicationDelay.
-type pending struct {
-	s    *series
-	t    sim.Time
-	due  sim.Time
-	v    float64
-	set  StatisticSet
-	kind uint8
-	vc   *valuesCounts
+// stage collects the datapoints one series receives for one bucket within
+// one second of virtual time, until PublicationDelay has passed. Staging
+// aggregates rather than datapoints keeps the delay queue as small as the
+// number of active series times the delay in seconds.
+type stage struct {
+	s      *series
+	start  sim.Time // the bucket's start at the series' finest resolution
+	slot   sim.Time // arrival, rounded down to the second
+	last   sim.Time // newest datapoint timestamp
+	agg
 }
 
-type valuesCounts struct{ values, counts []float64 }
-
-const (
-	pendValue uint8 = iota
-	pendSet
-	pendValues
-)
+// lookupCacheSize is the number of slots of the identity cache in front of
+// the hash index (a power of two).
+const lookupCacheSize = 256
 
 // New returns an empty store on s's clock.
 func New(s *sim.Sim, cfg Config) (*CloudWatch, error) {
@@ -83,12 +83,20 @@ func (cw *CloudWatch) Config() Config { return cw.cfg }
 func (cw *CloudWatch) Sim() *sim.Sim { return cw.s }
 
 // lookup returns the series with this identity, creating it if create is
-// set (nil otherwise when absent).
+// set (nil otherwise when absent). A small cache keyed by the addresses of
+// the caller's strings and dimension slice skips hashing when a publisher
+// passes the same values again; the full identity is always compared.
 func (cw *CloudWatch) lookup(ns, name string, dims []Dimension, unit Unit, highRes, create bool) *series {
+	slot := (uintptr(unsafe.Pointer(unsafe.StringData(name))) ^ uintptr(unsafe.Pointer(unsafe.SliceData(dims)))>>4 ^
+		uintptr(len(dims))) % lookupCacheSize
+	if s := cw.cache[slot]; s != nil && !s.dead && s.matches(ns, name, dims) {
+		return s
+	}
 	h := hashKey(cw.seed, ns, name, dims)
 	head := cw.index[h]
 	for s := head; s != nil; s = s.next {
 		if s.matches(ns, name, dims) {
+			cw.cache[slot] = s
 			return s
 		}
 	}
@@ -99,6 +107,7 @@ func (cw *CloudWatch) lookup(ns, name string, dims []Dimension, unit Unit, highR
 	s.next = head
 	cw.index[h] = s
 	cw.all = append(cw.all, s)
+	cw.cache[slot] = s
 	return s
 }
 
@@ -110,71 +119,86 @@ func (cw *CloudWatch) lookup(ns, name string, dims []Dimension, unit Unit, highR
 // retention are dropped. Data becomes visible after Config.PublicationDelay.
 func (cw *CloudWatch) Publish(namespace string, d MetricDatum) {
 	s := cw.lookup(namespace, d.MetricName, d.Dimensions, d.Unit, d.StorageResolution == 1, true)
+	a := cw.target(s, d.Timestamp)
+	if a == nil {
+		return
+	}
 	switch {
 	case d.StatisticValues != nil:
-		cw.enqueue(s, d.Timestamp, pending{kind: pendSet, set: *d.StatisticValues})
+		a.addSet(*d.StatisticValues)
 	case len(d.Values) > 0:
-		cw.enqueue(s, d.Timestamp, pending{kind: pendValues, vc: &valuesCounts{slices.Clone(d.Values), slices.Clone(d.Counts)}})
+		for i, v := range d.Values {
+			c := 1.0
+			if i < len(d.Counts) {
+				c = d.Counts[i]
+			}
+			a.addN(v, c)
+		}
 	default:
-		cw.enqueue(s, d.Timestamp, pending{kind: pendValue, v: d.Value})
+		a.add(d.Value)
 	}
 }
 
-func (cw *CloudWatch) enqueue(s *series, t sim.Time, p pending) {
+// target returns the aggregate a datapoint for s at t goes into: its bucket
+// when there is no publication delay, else a stage.
+func (cw *CloudWatch) target(s *series, t sim.Time) *agg {
 	now := cw.s.Now()
 	if now >= cw.nextGC {
 		cw.compact()
 	}
 	if cw.cfg.PublicationDelay == 0 {
-		cw.apply(s, t, &p, now)
-		return
-	}
-	cw.flush()
-	p.s, p.t, p.due = s, t, now+sim.Time(cw.cfg.PublicationDelay)
-	cw.pend = append(cw.pend, p)
-}
-
-func (cw *CloudWatch) apply(s *series, t sim.Time, p *pending, now sim.Time) {
-	if s.dead {
-		return
-	}
-	a := s.slot(t, now)
-	if a == nil {
-		return
-	}
-	s.touch(t)
-	switch p.kind {
-	case pendValue:
-		a.add(p.v)
-	case pendSet:
-		a.addSet(p.set)
-	case pendValues:
-		for i, v := range p.vc.values {
-			c := 1.0
-			if i < len(p.vc.counts) {
-				c = p.vc.counts[i]
-			}
-			a.addN(v, c)
+		a := s.slot(t, now)
+		if a != nil {
+			s.touch(t)
 		}
+		return a
 	}
+	if cw.head < len(cw.stages) && cw.stages[cw.head].slot+sim.Time(cw.cfg.PublicationDelay) <= now {
+		cw.flush()
+	}
+	slot := floorTime(now, time.Second)
+	st := s.stage
+	if st == nil || st.slot != slot || t < st.start || t >= st.start+sim.Time(s.tiers[0].res) {
+		if n := len(cw.free); n > 0 {
+			st, cw.free = cw.free[n-1], cw.free[:n-1]
+		} else {
+			st = &stage{}
+		}
+		st.s, st.start, st.slot, st.last = s, floorTime(t, s.tiers[0].res), slot, t
+		s.stage = st
+		cw.stages = append(cw.stages, st)
+	}
+	st.last = max(st.last, t)
+	return &st.agg
 }
 
-// flush applies the pending datapoints whose delay has elapsed.
+// flush moves the stages whose delay has elapsed into their series.
 func (cw *CloudWatch) flush() {
 	now := cw.s.Now()
-	for cw.head < len(cw.pend) && cw.pend[cw.head].due <= now {
-		p := &cw.pend[cw.head]
-		cw.apply(p.s, p.t, p, now)
-		*p = pending{}
+	for cw.head < len(cw.stages) && cw.stages[cw.head].slot+sim.Time(cw.cfg.PublicationDelay) <= now {
+		st := cw.stages[cw.head]
+		cw.stages[cw.head] = nil
 		cw.head++
+		if s := st.s; !s.dead {
+			if a := s.slot(st.start, now); a != nil {
+				a.merge(&st.agg)
+				s.touch(st.last)
+			}
+			if s.stage == st {
+				s.stage = nil
+			}
+		}
+		st.s = nil
+		st.reset()
+		cw.free = append(cw.free, st)
 	}
 	switch {
-	case cw.head == len(cw.pend):
-		cw.pend, cw.head = cw.pend[:0], 0
-	case cw.head > 1024 && cw.head > len(cw.pend)/2:
-		n := copy(cw.pend, cw.pend[cw.head:])
-		clear(cw.pend[n:])
-		cw.pend, cw.head = cw.pend[:n], 0
+	case cw.head == len(cw.stages):
+		cw.stages, cw.head = cw.stages[:0], 0
+	case cw.head > 1024 && cw.head > len(cw.stages)/2:
+		n := copy(cw.stages, cw.stages[cw.head:])
+		clear(cw.stages[n:])
+		cw.stages, cw.head = cw.stages[:n], 0
 	}
 }
 
@@ -237,11 +261,17 @@ func (cw *CloudWatch) HighResolutionSeries(namespace, metricName string, dims []
 func (h *Series) Metric() Metric { return h.s.Metric }
 
 // Put stores one sample taken at t.
-func (h *Series) Put(t sim.Time, v float64) { h.cw.enqueue(h.s, t, pending{kind: pendValue, v: v}) }
+func (h *Series) Put(t sim.Time, v float64) {
+	if a := h.cw.target(h.s, t); a != nil {
+		a.add(v)
+	}
+}
 
 // PutStatistics stores a pre-aggregated set of samples taken at t.
 func (h *Series) PutStatistics(t sim.Time, set StatisticSet) {
-	h.cw.enqueue(h.s, t, pending{kind: pendSet, set: set})
+	if a := h.cw.target(h.s, t); a != nil {
+		a.addSet(set)
+	}
 }
 
 // PutMetricData is the user-facing API: it validates every datum as AWS

@@ -302,3 +302,24 @@ func (a *agg) rangeStats(lo, hi float64) (count, sum, clamped float64) {
 	})
 	return count, sum, clamped
 }
+
+// rankStats is rangeStats for percentage bounds on a sketch: it keeps the
+// samples ranked in (ceil(lo·n), ceil(hi·n)], splitting the buckets at the
+// bounds, which equals the value rule when samples are distinct. Trimming
+// whole buckets instead would move a mean by up to a bucket's share of the
+// samples.
+func (a *agg) rankStats(lo, hi float64) (count, sum, clamped float64) {
+	loRank, hiRank := math.Ceil(lo*a.n), math.Ceil(hi*a.n)
+	var cum float64
+	a.each(func(v, c float64) bool {
+		in := min(cum+c, hiRank) - max(cum, loRank)
+		if in > 0 {
+			count += in
+			sum += v * in
+		}
+		cum += c
+		return cum < hiRank
+	})
+	clamped = sum + loRank*a.percentile(lo) + (a.n-hiRank)*a.percentile(hi)
+	return count, sum, clamped
+}

@@ -181,7 +181,11 @@ func (a *agg) value(st *statistic) (float64, bool) {
 		return a.percentile(st.p), true
 	}
 	lo, hi := st.lo, st.hi
-	if st.pct {
+	var count, sum, clamped float64
+	switch {
+	case st.pct && a.sketchMode():
+		count, sum, clamped = a.rankStats(st.lo, st.hi)
+	case st.pct:
 		lo, hi = math.Inf(-1), math.Inf(1)
 		if st.lo > 0 {
 			lo = a.percentile(st.lo)
@@ -189,8 +193,10 @@ func (a *agg) value(st *statistic) (float64, bool) {
 		if st.hi < 1 {
 			hi = a.percentile(st.hi)
 		}
+		fallthrough
+	default:
+		count, sum, clamped = a.rangeStats(lo, hi)
 	}
-	count, sum, clamped := a.rangeStats(lo, hi)
 	switch st.kind {
 	case kTrimmedMean:
 		if count == 0 {

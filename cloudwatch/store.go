@@ -76,6 +76,7 @@ type series struct {
 	highRes bool
 	hash    uint64
 	next    *series // hash-collision chain
+	stage   *stage  // newest stage waiting out the publication delay
 	tiers   []tier
 	last    sim.Time // newest datapoint timestamp
 	seen    bool     // a datapoint has been stored
