@@ -15,11 +15,11 @@ func (w *world) saturate(h sim.Handler, k int, work time.Duration) {
 	var again func(*sim.Request, sim.Response)
 	again = func(_ *sim.Request, resp sim.Response) {
 		if resp.Status == 200 {
-			w.s.Send(h, &sim.Request{Work: work}, again)
+			w.s.Send(h, &sim.Request{Work: work, Bytes: 1000}, again)
 		}
 	}
 	for n := 0; n < k; n++ {
-		w.s.Send(h, &sim.Request{Work: work}, again)
+		w.s.Send(h, &sim.Request{Work: work, Bytes: 1000}, again)
 	}
 }
 
