@@ -51,10 +51,10 @@ type CloudWatch struct {
 // aggregates rather than datapoints keeps the delay queue as small as the
 // number of active series times the delay in seconds.
 type stage struct {
-	s      *series
-	start  sim.Time // the bucket's start at the series' finest resolution
-	slot   sim.Time // arrival, rounded down to the second
-	last   sim.Time // newest datapoint timestamp
+	s     *series
+	start sim.Time // the bucket's start at the series' finest resolution
+	slot  sim.Time // arrival, rounded down to the second
+	last  sim.Time // newest datapoint timestamp
 	agg
 }
 
