@@ -215,7 +215,7 @@ func (b *Bucket) routeRedirect(req *sim.Request, key string, status int, proto s
 		switch {
 		case rd.ReplaceKeyWith != "":
 			key = rd.ReplaceKeyWith
-		case rd.ReplaceKeyPrefixWith != "" || c.KeyPrefixEquals != "":
+		case rd.ReplaceKeyPrefixWith != "":
 			key = rd.ReplaceKeyPrefixWith + key[len(c.KeyPrefixEquals):]
 		}
 		code := rd.HTTPRedirectCode
