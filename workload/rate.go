@@ -60,7 +60,10 @@ func (d Diurnal) Rate(t sim.Time) float64 {
 		loc = time.UTC
 	}
 	w := epoch.Add(time.Duration(t)).In(loc)
-	h := float64(w.Hour()) + float64(w.Minute())/60 + (float64(w.Second())+float64(w.Nanosecond())/1e9)/3600
+	_, off := w.Zone()
+	const day = 86400
+	sod := ((w.Unix()+int64(off))%day + day) % day // local second of the day
+	h := (float64(sod) + float64(w.Nanosecond())/1e9) / 3600
 	return d.Trough + (d.Peak-d.Trough)*(1+math.Cos(2*math.Pi*(h-d.PeakHour)/24))/2
 }
 
