@@ -170,7 +170,8 @@ func (e *EC2) Launch(spec LaunchSpec) (*Instance, error) {
 	e.startBillingTicker()
 	if e.s.Tracing() {
 		e.s.Trace("ec2", "RunInstances", i.id, sim.F("type", t.Name), sim.F("subnet", spec.Subnet.ID()),
-			sim.F("az", i.AZ()), sim.F("privateIp", priv.String()), sim.F("market", string(spec.Market)))
+			sim.F("az", i.AZ()), sim.F("privateIp", priv.String()), sim.F("publicIp", addrString(i.pub)),
+			sim.F("market", string(spec.Market)))
 	}
 	i.launch()
 	return i, nil
@@ -347,4 +348,12 @@ func durationOf(ns float64) time.Duration {
 		return 0
 	}
 	return time.Duration(ns + 0.5)
+}
+
+// addrString formats an address, "" for none.
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }

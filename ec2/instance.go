@@ -351,7 +351,7 @@ func (i *Instance) Start() error {
 			return fmt.Errorf("ec2: instance %s: start: %w", i.id, err)
 		}
 	}
-	i.trace("StartInstances")
+	i.trace("StartInstances", sim.F("publicIp", addrString(i.pub)))
 	i.lastAcct = i.s.Now()
 	i.setState(StatePending)
 	i.stateTimer = i.s.After(i.sample(i.e.cfg.PendingTime), i.toRunning)
