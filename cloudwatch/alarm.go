@@ -667,9 +667,13 @@ func (a *Alarm) reasonFor(next StateValue, pts []pointClass, vals []float64, sta
 	if next == StateOK {
 		not = "not "
 	}
+	minimum := 1
+	if next == StateAlarm {
+		minimum = a.m
+	}
 	fmt.Fprintf(&b, "] were %s%s the threshold (%s) (minimum %d datapoint", not, operatorWords[a.cfg.ComparisonOperator],
-		strconv.FormatFloat(a.cfg.Threshold, 'f', -1, 64), map[bool]int{true: a.m, false: 1}[next == StateAlarm])
-	if next != StateAlarm || a.m != 1 {
+		strconv.FormatFloat(a.cfg.Threshold, 'f', -1, 64), minimum)
+	if minimum != 1 {
 		b.WriteString("s")
 	}
 	fmt.Fprintf(&b, " for %s -> %s transition).", a.state, next)
