@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/miekg/dns"
 	"github.com/nimbus-sim/nimbus/geo"
 	"github.com/nimbus-sim/nimbus/sim"
 	"github.com/stretchr/testify/require"
@@ -84,8 +83,6 @@ func (h *switchable) Serve(_ *sim.Request, reply func(sim.Response)) {
 	}
 	reply(sim.Response{Status: 503, Reason: "ServiceUnavailable"})
 }
-
-var typeA = dns.TypeA
 
 // addrs parses addresses.
 func addrs(ss ...string) []netip.Addr {

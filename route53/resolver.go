@@ -210,8 +210,9 @@ type ResolverPoolConfig struct {
 	// HoldStale is how long stale resolvers keep answers past their TTL; 0
 	// means DefaultStaleHold.
 	HoldStale time.Duration
-	// ClientRTT and UpstreamRTT are as in ResolverConfig.
+	// ClientRTT, UpstreamRTT and Upstream are as in ResolverConfig.
 	ClientRTT, UpstreamRTT time.Duration
+	Upstream               Nameserver
 }
 
 // NewResolverPool creates the resolvers of a client population.
@@ -235,7 +236,7 @@ func (r *Route53) NewResolverPool(cfg ResolverPoolConfig) ([]*Resolver, error) {
 	out := make([]*Resolver, cfg.Count)
 	for i := range out {
 		rc := ResolverConfig{Name: fmt.Sprintf("%s-%d", cfg.Name, i), Location: cfg.Location, Country: cfg.Country,
-			Subdivision: cfg.Subdivision, ClientRTT: cfg.ClientRTT, UpstreamRTT: cfg.UpstreamRTT}
+			Subdivision: cfg.Subdivision, ClientRTT: cfg.ClientRTT, UpstreamRTT: cfg.UpstreamRTT, Upstream: cfg.Upstream}
 		if stale[i] {
 			rc.HoldStale = cfg.HoldStale
 		}
