@@ -100,8 +100,8 @@ func (v *VPC) CreateEndpoint(cfg EndpointConfig) (*Endpoint, error) {
 				n++
 			}
 		}
-		if n >= v.n.limits.InterfaceEndpointsPerVP {
-			return nil, fmt.Errorf("%s: VPC has %d interface endpoints (InterfaceEndpointsPerVP): %w", what, n, ErrLimitExceeded)
+		if n >= v.n.limits.InterfaceEndpointsPerVPC {
+			return nil, fmt.Errorf("%s: VPC has %d interface endpoints (InterfaceEndpointsPerVPC): %w", what, n, ErrLimitExceeded)
 		}
 		var azs []string
 		for i, s := range cfg.Subnets {

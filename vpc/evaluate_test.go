@@ -316,3 +316,39 @@ func lastForward(r *Result) Hop {
 	}
 	return last
 }
+
+func TestRoutingLoopAndMainTable(t *testing.T) {
+	f := newTwoTier(t, 1)
+	sg, err := f.v.CreateSecurityGroup("fw", "")
+	require.NoError(t, err)
+	require.NoError(t, sg.AuthorizeIngress(SecurityGroupRule{IpProtocol: ProtocolAll, CidrIp: "0.0.0.0/0"}))
+	mk := func(s *Subnet) *NetworkInterface {
+		e, err := s.CreateNetworkInterface(NetworkInterfaceConfig{Description: "fw", SecurityGroups: []*SecurityGroup{sg}, DisableSourceDestCheck: true})
+		require.NoError(t, err)
+		return e
+	}
+	fwPub, fwPriv := mk(f.pub), mk(f.priv)
+	// Each side sends 8.8.8.0/24 to the other side's appliance.
+	require.NoError(t, f.pubRT.CreateRoute(RouteConfig{DestinationCidrBlock: "8.8.8.0/24", Target: fwPriv}))
+	require.NoError(t, f.privRT.CreateRoute(RouteConfig{DestinationCidrBlock: "8.8.8.0/24", Target: fwPub}))
+	r := f.n.Evaluate(tcp(FromENI(f.web), mustAddr("8.8.8.8"), 40000, 53))
+	require.Equal(t, DropRoutingLoop, r.Drop, "%s", r)
+	n := 0
+	for _, h := range r.Path {
+		if h.Kind == HopAppliance && h.Allowed {
+			n++
+		}
+	}
+	assert.Equal(t, maxAppliances, n)
+
+	// A new main table takes over every subnet without an explicit association.
+	rt, err := f.v.CreateRouteTable("new-main")
+	require.NoError(t, err)
+	extra, err := f.v.CreateSubnet(SubnetConfig{Name: "extra", AvailabilityZone: "us-east-1c", CidrBlock: "10.0.3.0/24"})
+	require.NoError(t, err)
+	assert.Same(t, f.v.MainRouteTable(), extra.RouteTable())
+	require.NoError(t, f.v.SetMainRouteTable(rt))
+	assert.Same(t, rt, extra.RouteTable())
+	assert.True(t, rt.Main())
+	assert.Same(t, f.privRT, f.priv.RouteTable(), "explicit associations stay")
+}

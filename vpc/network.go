@@ -100,50 +100,50 @@ func DefaultLatency() Latency {
 // Limits are the AWS quotas the model enforces (defaults from the AWS
 // facts; most are adjustable in AWS, so they are knobs here).
 type Limits struct {
-	CidrBlocksPerVPC        int // 5
-	SubnetsPerVPC           int // 200
-	RouteTablesPerVPC       int // 200
-	RoutesPerTable          int // 50 non-propagated, per address family
-	NetworkACLsPerVPC       int // 200
-	RulesPerNetworkACL      int // 20 per direction, including the default deny
-	SecurityGroupsPerVPC    int // 2,500 per region; applied per VPC here
-	RulesPerSecurityGroup   int // 60 per direction
-	SecurityGroupsPerENI    int // 5
-	NatGatewaysPerAZ        int // 5
-	ActivePeeringsPerVPC    int // 50
-	NatConnectionsPerIP     int // 55,000 per destination (IP, port, protocol)
-	InterfaceEndpointsPerVP int // 50 interface + GWLB endpoints per VPC
+	CidrBlocksPerVPC         int // 5
+	SubnetsPerVPC            int // 200
+	RouteTablesPerVPC        int // 200
+	RoutesPerTable           int // 50 non-propagated, per address family
+	NetworkACLsPerVPC        int // 200
+	RulesPerNetworkACL       int // 20 per direction, including the default deny
+	SecurityGroupsPerVPC     int // 2,500 per region; applied per VPC here
+	RulesPerSecurityGroup    int // 60 per direction
+	SecurityGroupsPerENI     int // 5
+	NatGatewaysPerAZ         int // 5
+	ActivePeeringsPerVPC     int // 50
+	NatConnectionsPerIP      int // 55,000 per destination (IP, port, protocol)
+	InterfaceEndpointsPerVPC int // 50 interface + GWLB endpoints per VPC
 }
 
 // DefaultLimits returns the AWS default quotas.
 func DefaultLimits() Limits {
 	return Limits{
-		CidrBlocksPerVPC:        5,
-		SubnetsPerVPC:           200,
-		RouteTablesPerVPC:       200,
-		RoutesPerTable:          50,
-		NetworkACLsPerVPC:       200,
-		RulesPerNetworkACL:      20,
-		SecurityGroupsPerVPC:    2500,
-		RulesPerSecurityGroup:   60,
-		SecurityGroupsPerENI:    5,
-		NatGatewaysPerAZ:        5,
-		ActivePeeringsPerVPC:    50,
-		NatConnectionsPerIP:     55000,
-		InterfaceEndpointsPerVP: 50,
+		CidrBlocksPerVPC:         5,
+		SubnetsPerVPC:            200,
+		RouteTablesPerVPC:        200,
+		RoutesPerTable:           50,
+		NetworkACLsPerVPC:        200,
+		RulesPerNetworkACL:       20,
+		SecurityGroupsPerVPC:     2500,
+		RulesPerSecurityGroup:    60,
+		SecurityGroupsPerENI:     5,
+		NatGatewaysPerAZ:         5,
+		ActivePeeringsPerVPC:     50,
+		NatConnectionsPerIP:      55000,
+		InterfaceEndpointsPerVPC: 50,
 	}
 }
 
-// Config configures a Network. Zero-valued Prices, Latency and Limits take
-// the defaults.
+// Config configures a Network. Nil Prices, Latency and Limits take the
+// defaults; a non-nil one replaces them whole.
 type Config struct {
 	// Biller receives hourly and per-GB line items at Settle; nil disables billing.
 	Biller Biller
-	// Prices are the rates; a zero value means DefaultPrices.
+	// Prices are the rates; nil means DefaultPrices.
 	Prices *Prices
-	// Latency are the crossing delays; a zero value means DefaultLatency.
+	// Latency holds the crossing delays; nil means DefaultLatency.
 	Latency *Latency
-	// Limits are the quotas; a zero value means DefaultLimits.
+	// Limits are the quotas; nil means DefaultLimits.
 	Limits *Limits
 	// PublicIPv4Pool is where Elastic IPs and auto-assigned public IPv4
 	// addresses come from, in order (default 44.192.0.0/11, an EC2
@@ -198,7 +198,6 @@ type Network struct {
 	cache4      map[key4]*Result // IPv4 flows, under a compact key
 	seq         uint32           // numbers ENIs and VPCs for key4
 	cacheOff    bool
-	generation  uint64
 	lastSettled sim.Time
 }
 
@@ -310,7 +309,6 @@ func (n *Network) PrefixList(service string) (*PrefixList, bool) {
 
 // changed invalidates every cached verdict; each configuration change calls it.
 func (n *Network) changed() {
-	n.generation++
 	clear(n.cache)
 	clear(n.cache4)
 }

@@ -127,6 +127,26 @@ func (rt *RouteTable) Associate(s *Subnet) error {
 	return nil
 }
 
+// SetMainRouteTable makes rt the VPC's main table
+// (ReplaceRouteTableAssociation on the main association): every subnet
+// without an explicit association follows it.
+func (v *VPC) SetMainRouteTable(rt *RouteTable) error {
+	if rt == nil || rt.vpc != v {
+		return fmt.Errorf("vpc: VPC %q: SetMainRouteTable: route table is not in the VPC: %w", v.name, ErrInvalidConfig)
+	}
+	v.main.main = false
+	rt.main = true
+	v.main = rt
+	for _, s := range v.subnets {
+		if s.rt == rt {
+			s.rt = nil
+		}
+	}
+	v.n.changed()
+	v.n.trace("ReplaceMainRouteTable", rt.id, fieldVPC(v))
+	return nil
+}
+
 // Delete deletes a custom route table that no subnet uses.
 func (rt *RouteTable) Delete() error {
 	v := rt.vpc
