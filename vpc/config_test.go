@@ -331,3 +331,23 @@ func TestErrorsWrapSentinels(t *testing.T) {
 	require.ErrorIs(t, f.pubRT.Delete(), ErrDependencyViolation)
 	require.True(t, errors.Is(f.v.DefaultNetworkACL().Delete(), ErrDependencyViolation))
 }
+
+func TestNewValidation(t *testing.T) {
+	s := sim.New(sim.Config{})
+	_, err := New(nil, Config{})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	_, err = New(s, Config{Limits: &Limits{CidrBlocksPerVPC: 5}})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "Limits.SubnetsPerVPC 0 < 1")
+	p := DefaultPrices()
+	p.NatGatewayPerGB = -1
+	_, err = New(s, Config{Prices: &p})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "Prices.NatGatewayPerGB")
+	_, err = New(s, Config{PublicIPv4Pool: "2600::/64"})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "PublicIPv4Pool")
+	_, err = New(s, Config{PrefixLists: map[string][]string{"com.amazonaws.us-east-1.s3": {"bogus"}}})
+	require.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Contains(t, err.Error(), `prefix list "com.amazonaws.us-east-1.s3"`)
+}

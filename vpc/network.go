@@ -223,6 +223,9 @@ func New(s *sim.Sim, cfg Config) (*Network, error) {
 	if cfg.Limits != nil {
 		n.limits = *cfg.Limits
 	}
+	if err := n.validate(); err != nil {
+		return nil, err
+	}
 	pool := cfg.PublicIPv4Pool
 	if pool == "" {
 		pool = "44.192.0.0/11"
@@ -262,6 +265,49 @@ func New(s *sim.Sim, cfg Config) (*Network, error) {
 		n.prefix = append(n.prefix, pl)
 	}
 	return n, nil
+}
+
+// validate checks the knobs: quotas at least 1, prices and delays not negative.
+func (n *Network) validate() error {
+	l := n.limits
+	for _, q := range []struct {
+		name string
+		v    int
+	}{{"CidrBlocksPerVPC", l.CidrBlocksPerVPC}, {"SubnetsPerVPC", l.SubnetsPerVPC}, {"RouteTablesPerVPC", l.RouteTablesPerVPC},
+		{"RoutesPerTable", l.RoutesPerTable}, {"NetworkACLsPerVPC", l.NetworkACLsPerVPC}, {"RulesPerNetworkACL", l.RulesPerNetworkACL},
+		{"SecurityGroupsPerVPC", l.SecurityGroupsPerVPC}, {"RulesPerSecurityGroup", l.RulesPerSecurityGroup},
+		{"SecurityGroupsPerENI", l.SecurityGroupsPerENI}, {"NatGatewaysPerAZ", l.NatGatewaysPerAZ},
+		{"ActivePeeringsPerVPC", l.ActivePeeringsPerVPC}, {"NatConnectionsPerIP", l.NatConnectionsPerIP},
+		{"InterfaceEndpointsPerVPC", l.InterfaceEndpointsPerVPC}} {
+		if q.v < 1 {
+			return fmt.Errorf("vpc: network: Limits.%s %d < 1: %w", q.name, q.v, ErrInvalidConfig)
+		}
+	}
+	p := n.prices
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"NatGatewayHour", p.NatGatewayHour}, {"NatGatewayPerGB", p.NatGatewayPerGB}, {"InterfaceEndpointAZHour", p.InterfaceEndpointAZHour},
+		{"InterfaceEndpointPerGB", p.InterfaceEndpointPerGB}, {"PublicIPv4Hour", p.PublicIPv4Hour}, {"CrossAZPerGB", p.CrossAZPerGB},
+		{"InterRegionPerGB", p.InterRegionPerGB}, {"InternetEgressPerGB", p.InternetEgressPerGB}} {
+		if x.v < 0 {
+			return fmt.Errorf("vpc: network: Prices.%s %g < 0: %w", x.name, x.v, ErrInvalidConfig)
+		}
+	}
+	lt := n.latency
+	for _, x := range []struct {
+		name string
+		v    time.Duration
+	}{{"SameAZ", lt.SameAZ}, {"CrossAZ", lt.CrossAZ}, {"NatGateway", lt.NatGateway}, {"InternetGateway", lt.InternetGateway},
+		{"InterfaceEndpoint", lt.InterfaceEndpoint}, {"InterRegion", lt.InterRegion}} {
+		if x.v < 0 {
+			return fmt.Errorf("vpc: network: Latency.%s %s < 0: %w", x.name, x.v, ErrInvalidConfig)
+		}
+	}
+	if lt.NatGatewayBps < 0 || lt.InterfaceEndpointBps < 0 {
+		return fmt.Errorf("vpc: network: Latency bandwidths must not be negative: %w", ErrInvalidConfig)
+	}
+	return nil
 }
 
 // Sim returns the run the network belongs to.
