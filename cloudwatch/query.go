@@ -316,6 +316,9 @@ func (cw *CloudWatch) newEvaluator(qs []MetricDataQuery, gridOf func(*MetricStat
 			if err := validateDimensions(q.MetricStat.Metric.Dimensions); err != nil {
 				return nil, fmt.Errorf("cloudwatch: query %q: %w", q.ID, err)
 			}
+			if !validPeriod(q.MetricStat.Period) {
+				return nil, fmt.Errorf("cloudwatch: query %q: Period %d: want 1, 5, 10, 30 or a multiple of 60 up to 86400: %w", q.ID, q.MetricStat.Period, ErrInvalidParameter)
+			}
 			ev.stats[q.ID] = st
 		default:
 			tree, _, err := parseExpression(q.Expression)
