@@ -332,9 +332,9 @@ func (r *Route53) CreateHealthCheck(cfg HealthCheckConfig) (*HealthCheck, error)
 }
 
 func healthCheckID(s *sim.Sim) string {
-	id := s.NewID("healthcheck")
-	h := id[strings.IndexByte(id, '-')+2:]
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-0000-" + h[:12]
+	h := s.NewID("healthcheck")[len("healthcheck-0"):]
+	g := s.NewID("healthcheck-uuid")[len("healthcheck-uuid-0"):]
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + g[:4] + "-" + g[4:16]
 }
 
 // DeleteHealthCheck stops and removes a check that no record and no
@@ -347,17 +347,10 @@ func (r *Route53) DeleteHealthCheck(id string) error {
 	if len(hc.parents) > 0 {
 		return fmt.Errorf("route53: health check %s is a child of %s: %w", id, hc.parents[0].id, ErrHealthCheckInUse)
 	}
-	for _, z := range r.zoneOrder {
-		if z.deleted {
-			continue
-		}
-		for _, nd := range z.nodes {
-			for _, g := range nd.groups {
-				for _, s := range g.sets {
-					if s.spec.HealthCheckId == id {
-						return fmt.Errorf("route53: health check %s is used by RRSet %s in zone %s: %w", id, s.spec.describe(), z.id, ErrHealthCheckInUse)
-					}
-				}
+	for _, z := range r.HostedZones() {
+		for _, spec := range z.ResourceRecordSets() {
+			if spec.HealthCheckId == id {
+				return fmt.Errorf("route53: health check %s is used by RRSet %s in zone %s: %w", id, spec.describe(), z.id, ErrHealthCheckInUse)
 			}
 		}
 	}

@@ -314,3 +314,39 @@ func TestHealthCheckMetricsAndBilling(t *testing.T) {
 	assert.InDelta(t, 2.75/730, costs["Health-Check-Non-AWS"], 1e-9)
 	assert.InDelta(t, 1000*0.40/1e6, costs["DNS-Queries"], 1e-12)
 }
+
+func TestQueryBillingByPolicy(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 2})
+	ledger := billing.NewLedger()
+	r, err := New(s, Config{Billing: ledger})
+	require.NoError(t, err)
+	z := newZone(t, r, "example.com")
+	lb := &target{name: "lb.elb.amazonaws.com", addrs: addrs("192.0.2.1"), healthy: true}
+	mustChange(t, r, z,
+		ResourceRecordSet{Name: "example.com", Type: "A", AliasTarget: &AliasTarget{Resource: lb}},
+		ResourceRecordSet{Name: "lat.example.com", Type: "A", SetIdentifier: "use1", Region: "us-east-1", TTL: 60, ResourceRecords: []string{"192.0.2.2"}},
+		ResourceRecordSet{Name: "geo.example.com", Type: "A", SetIdentifier: "def", GeoLocation: &GeoLocation{CountryCode: "*"}, TTL: 60, ResourceRecords: []string{"192.0.2.3"}},
+	)
+	for i := 0; i < 1000; i++ {
+		r.Query("example.com", dns.TypeA, Source{})
+		r.Query("lat.example.com", dns.TypeA, Source{})
+		r.Query("geo.example.com", dns.TypeA, Source{})
+		r.Query("nx.example.com", dns.TypeA, Source{})
+	}
+	s.RunFor(90 * time.Minute)
+	r.FlushBilling()
+	costs := map[string]float64{}
+	hours := 0.0
+	for _, li := range ledger.Items() {
+		costs[li.UsageType] += li.Cost()
+		if li.UsageType == "HostedZone" {
+			hours += li.End.Sub(li.Start).Hours()
+		}
+	}
+	assert.InDelta(t, 1.5, hours, 1e-9, "an hourly bill and the flushed half hour")
+	assert.InDelta(t, 1.5*0.50/730, costs["HostedZone"], 1e-12)
+	assert.InDelta(t, 1000*0.40/1e6, costs["DNS-Queries"], 1e-12, "negative answers are standard queries; the alias is free")
+	assert.InDelta(t, 1000*0.60/1e6, costs["LBR-Queries"], 1e-12)
+	assert.InDelta(t, 1000*0.70/1e6, costs["Geo-Queries"], 1e-12)
+	assert.Equal(t, uint64(4000), z.QueryCount("A"), "counted, billed or not")
+}

@@ -39,6 +39,7 @@ type Answer struct {
 	// TTL along the CNAME chain, or the negative-caching TTL.
 	TTL uint32
 	// Addrs are the addresses of an A or AAAA answer, in answer order.
+	// Addrs and Values may share storage with the zone: do not modify them.
 	Addrs []netip.Addr
 	// Values are the presentation-format values of other types.
 	Values []string
