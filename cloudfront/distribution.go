@@ -14,6 +14,7 @@ import (
 type Distribution struct {
 	cf        *CloudFront
 	id        string
+	from      string // Response.From of answers CloudFront makes itself
 	domain    string
 	arn       string
 	cfg       DistributionConfig
@@ -27,7 +28,14 @@ type Distribution struct {
 	logErr        error
 	minute        minuteAgg
 	bill          billAgg
+	free          []*viewerReq // recycled viewer requests
+	last          edgeChoice   // the edge chosen for lastPoint
+	lastPoint     geo.Point
+	keys          map[string]string // path → cache key, for path-only keys
 }
+
+// maxKeyMemo bounds the path → cache key memo.
+const maxKeyMemo = 1 << 16
 
 // behavior is a CacheBehavior resolved for the hot path.
 type behavior struct {
@@ -64,6 +72,8 @@ func (cf *CloudFront) CreateDistribution(cfg DistributionConfig) (*Distribution,
 	raw := strings.TrimPrefix(cf.s.NewID("cloudfront-distribution"), "cloudfront-distribution-0")
 	d := &Distribution{cf: cf, cfg: cfg, origins: map[string]*originState{}, groups: map[string]*OriginGroup{}}
 	d.id = "E" + strings.ToUpper(raw[:13])
+	d.from = "cloudfront:" + d.id
+	d.keys = map[string]string{}
 	d.domain = "d" + raw[3:16] + ".cloudfront.net"
 	d.arn = "arn:aws:cloudfront::" + cf.cfg.AccountID + ":distribution/" + d.id
 	for i := range cfg.Origins {
@@ -162,7 +172,7 @@ func (d *Distribution) match(path string) *behavior {
 
 // servesHost reports whether the Host header names this distribution.
 func (d *Distribution) servesHost(host string) bool {
-	if host == "" || strings.EqualFold(host, d.domain) {
+	if host == "" || host == d.domain || strings.EqualFold(host, d.domain) {
 		return true
 	}
 	if i := strings.IndexByte(host, ':'); i >= 0 {
@@ -189,6 +199,8 @@ type viewerReq struct {
 	detailed   string // x-edge-detailed-result-type
 	originLat  time.Duration
 	fromOrigin bool
+
+	atEdgeFn, lookupFn, finishFn func()
 }
 
 // Serve answers a viewer request. The viewer reaches the edge location with
@@ -197,8 +209,15 @@ type viewerReq struct {
 // arrive and the answer half a round trip to return.
 func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 	s := d.cf.s
-	c := d.cf.edgeFor(geo.Point{Lat: req.Client.Lat, Lon: req.Client.Lon}, d.cfg.PriceClass)
-	vr := &viewerReq{d: d, req: req, reply: reply, edge: c.n, rtt: c.rtt, https: !strings.EqualFold(req.Protocol, "HTTP")}
+	c := d.last
+	if p := (geo.Point{Lat: req.Client.Lat, Lon: req.Client.Lon}); c.n == nil || p != d.lastPoint {
+		c = d.cf.edgeFor(p, d.cfg.PriceClass)
+		d.last, d.lastPoint = c, p
+	}
+	vr := d.newViewerReq()
+	vr.req, vr.reply, vr.edge, vr.rtt = req, reply, c.n, c.rtt
+	vr.https = req.Protocol == "" || !strings.EqualFold(req.Protocol, "HTTP")
+	vr.b, vr.stale, vr.key, vr.url, vr.originLat, vr.fromOrigin = nil, nil, "", "", 0, false
 	pre := c.rtt / 2
 	if last, ok := c.n.viewers[req.Client.ID]; !ok || s.Now().Sub(last) > d.cf.cfg.ViewerKeepAlive {
 		rounds := 1 // TCP
@@ -206,11 +225,30 @@ func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 			rounds += d.cf.cfg.TLSRoundTrips
 		}
 		pre += time.Duration(rounds) * c.rtt
+		// Hold the new connection from now, so that requests the client
+		// sends meanwhile reuse it.
+		c.n.viewers[req.Client.ID] = s.Now()
 	}
-	// Hold the connection from now, so that requests the client pipelines
-	// meanwhile reuse it.
-	c.n.viewers[req.Client.ID] = s.Now()
-	s.After(pre, vr.atEdge)
+	s.After(pre, vr.atEdgeFn)
+}
+
+// newViewerReq takes a recycled viewerReq, whose method values are bound
+// once, so a request costs no allocation here in steady state.
+func (d *Distribution) newViewerReq() *viewerReq {
+	if n := len(d.free); n > 0 {
+		vr := d.free[n-1]
+		d.free = d.free[:n-1]
+		return vr
+	}
+	vr := &viewerReq{d: d}
+	vr.atEdgeFn, vr.lookupFn, vr.finishFn = vr.atEdge, vr.lookup, vr.finish
+	return vr
+}
+
+// recycle returns vr for reuse; Serve resets every field a request reads.
+func (d *Distribution) recycle(vr *viewerReq) {
+	vr.req, vr.reply = nil, nil
+	d.free = append(d.free, vr)
 }
 
 // atEdge runs when the request reaches the edge: the checks CloudFront
@@ -262,7 +300,7 @@ func (vr *viewerReq) atEdge() {
 			return
 		}
 		if took > 0 {
-			s.After(took, vr.lookup)
+			s.After(took, vr.lookupFn)
 			return
 		}
 	}
@@ -328,7 +366,7 @@ func (vr *viewerReq) respondEntry(e *Entry, result string) {
 }
 
 func (vr *viewerReq) fail(status int, reason string) {
-	vr.respond(sim.Response{Status: status, Reason: reason, From: "cloudfront:" + vr.d.id,
+	vr.respond(sim.Response{Status: status, Reason: reason, From: vr.d.from,
 		Headers: []sim.Header{{Name: "X-Cache", Value: "Error from cloudfront"}}}, ResultError, ResultError, vr.d.cf.cfg.EdgeProcessing)
 }
 
@@ -336,28 +374,31 @@ func (vr *viewerReq) fail(status int, reason string) {
 // and the viewer-response function, then the answer travels half an RTT.
 func (vr *viewerReq) respond(resp sim.Response, result, detailed string, delay time.Duration) {
 	d, b := vr.d, vr.b
+	// Work on vr.resp, not on the parameter: a function event takes its
+	// address, which would move a parameter to the heap on every request.
+	vr.resp = resp
 	if b != nil {
 		if b.Compress {
-			resp = d.compress(vr.req, resp)
+			vr.resp = d.compress(vr.req, vr.resp)
 		}
 		if b.ResponseHeadersPolicy != nil {
-			resp = b.ResponseHeadersPolicy.apply(resp)
+			vr.resp = b.ResponseHeadersPolicy.apply(vr.resp)
 		}
 		if f := b.vresp; f != nil && result != ResultError {
-			ev := FunctionEvent{EventType: ViewerResponse, Request: vr.req, Response: &resp}
+			ev := FunctionEvent{EventType: ViewerResponse, Request: vr.req, Response: &vr.resp}
 			took := d.runFunction(f, &ev)
 			delay += took
 			if took > f.budget(ViewerResponse) {
-				resp = sim.Response{Status: 503, Reason: f.failReason(), From: "cloudfront:" + d.id}
+				vr.resp = sim.Response{Status: 503, Reason: f.failReason(), From: d.from}
 				result, detailed = ResultError, ResultError
 			}
 		}
 	}
-	if resp.From == "" {
-		resp.From = "cloudfront:" + d.id
+	if vr.resp.From == "" {
+		vr.resp.From = d.from
 	}
-	vr.resp, vr.result, vr.detailed = resp, result, detailed
-	d.cf.s.After(delay+vr.rtt/2, vr.finish)
+	vr.result, vr.detailed = result, detailed
+	d.cf.s.After(delay+vr.rtt/2, vr.finishFn)
 }
 
 // finish delivers the answer to the viewer and does the books.
@@ -367,7 +408,9 @@ func (vr *viewerReq) finish() {
 	vr.edge.viewers[vr.req.Client.ID] = now
 	d.account(vr, now)
 	vr.req.AddHop(sim.Hop{Service: "cloudfront", Name: d.id, Enter: vr.req.Start, Leave: now, Status: vr.resp.Status})
-	vr.reply(vr.resp)
+	reply, resp := vr.reply, vr.resp
+	d.recycle(vr)
+	reply(resp)
 }
 
 // hitHeaders returns the entry's headers plus X-Cache and X-Amz-Cf-Pop,

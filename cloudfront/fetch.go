@@ -171,7 +171,7 @@ func (d *Distribution) tryOrigin(f *fetchCtx, n *node, o *originState, stale *En
 		fnTook = d.runFunction(fn, &ev)
 		switch {
 		case fnTook > fn.budget(OriginRequest):
-			done(fetchResult{resp: sim.Response{Status: 503, Reason: fn.failReason(), From: "cloudfront:" + d.id}})
+			done(fetchResult{resp: sim.Response{Status: 503, Reason: fn.failReason(), From: d.from}})
 			return
 		case ev.Response != nil:
 			resp := *ev.Response
@@ -195,7 +195,7 @@ func (d *Distribution) tryOrigin(f *fetchCtx, n *node, o *originState, stale *En
 		timer := s.After(o.ResponseTimeout, func() {
 			timedOut = true
 			d.stats.OriginTimeouts++
-			done(fetchResult{resp: sim.Response{Status: 504, Reason: "OriginResponseTimeout", From: "cloudfront:" + d.id}, failed: true, fromOrigin: true})
+			done(fetchResult{resp: sim.Response{Status: 504, Reason: "OriginResponseTimeout", From: d.from}, failed: true, fromOrigin: true})
 		})
 		s.After(rtt/2, func() {
 			oreq.Start = s.Now()
@@ -218,7 +218,7 @@ func (d *Distribution) tryOrigin(f *fetchCtx, n *node, o *originState, stale *En
 								d.tryOrigin(f, n, o, stale, attempt+1, done)
 								return
 							}
-							done(fetchResult{resp: sim.Response{Status: 502, Reason: "OriginConnectError", From: "cloudfront:" + d.id}, failed: true, fromOrigin: true})
+							done(fetchResult{resp: sim.Response{Status: 502, Reason: "OriginConnectError", From: d.from}, failed: true, fromOrigin: true})
 						})
 						return
 					}
@@ -239,7 +239,7 @@ func (d *Distribution) originAnswered(f *fetchCtx, n *node, stale *Entry, resp s
 	if fn := f.b.oresp; fn != nil {
 		ev := FunctionEvent{EventType: OriginResponse, Request: f.req, Response: &resp}
 		if took := d.runFunction(fn, &ev); took > fn.budget(OriginResponse) {
-			resp = sim.Response{Status: 503, Reason: fn.failReason(), From: "cloudfront:" + d.id}
+			resp = sim.Response{Status: 503, Reason: fn.failReason(), From: d.from}
 		}
 	}
 	r := fetchResult{resp: resp, fromOrigin: lat > 0, originLatency: lat, hops: hops}
@@ -323,7 +323,14 @@ func isCachingHeader(name string) bool {
 // invalidation paths match (path plus the query strings in the key).
 func (d *Distribution) cacheKey(b *behavior, req *sim.Request) (key, url string) {
 	if !b.keyExtras {
-		return d.id + req.Path, req.Path
+		if k, ok := d.keys[req.Path]; ok {
+			return k, req.Path
+		}
+		k := d.id + req.Path
+		if len(d.keys) < maxKeyMemo {
+			d.keys[req.Path] = k
+		}
+		return k, req.Path
 	}
 	p := &b.policy
 	url = req.Path
