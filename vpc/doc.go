@@ -48,7 +48,9 @@
 // bandwidth) and the cost; the bytes are recorded and reach the Biller at
 // Network.Settle, with the hourly charges.
 //
-// For ec2, *Subnet offers ID, AZ, AllocateIP and ReleaseIP; for route53,
+// For ec2, *Subnet offers ID, AZ, AllocateIP and ReleaseIP (each address
+// is an ENI in the default security group, reachable by Evaluate and
+// reconfigurable through VPC.InterfaceAt); for route53,
 // VPC.ResolverAddr (base + 2), VPC.ID, VPC.Region and
 // VPC.PrivateDNSEntries; for elb, VPC.SubnetsInAZ, Subnet.IsPublic and
 // Evaluate from FromInternet for internet-facing reachability.

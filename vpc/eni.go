@@ -73,6 +73,7 @@ type NetworkInterface struct {
 	nat       *NatGateway
 	endpoint  *Endpoint
 	seq       uint32 // cache-key number
+	implicit  bool   // created by Subnet.AllocateIP
 }
 
 // CreateNetworkInterface creates an ENI in the subnet.

@@ -352,3 +352,22 @@ func TestRoutingLoopAndMainTable(t *testing.T) {
 	assert.True(t, rt.Main())
 	assert.Same(t, f.privRT, f.priv.RouteTable(), "explicit associations stay")
 }
+
+// Addresses a launcher takes with AllocateIP belong to ENIs in the default
+// group, so flows reach them and their groups can be changed.
+func TestAllocateIPIsReachable(t *testing.T) {
+	f := newTwoTier(t, 1)
+	a, err := f.priv.AllocateIP()
+	require.NoError(t, err)
+	e, ok := f.v.InterfaceAt(a)
+	require.True(t, ok)
+	assert.Equal(t, []*SecurityGroup{f.v.DefaultSecurityGroup()}, e.SecurityGroups())
+	flow := tcp(FromENI(f.web), a, 40000, 8080)
+	assert.Equal(t, DropSecurityGroup, f.n.Evaluate(flow).Drop, "web is not in the default group")
+	require.NoError(t, e.SetSecurityGroups(f.appSG))
+	assert.Equal(t, Accept, f.n.Evaluate(flow).Verdict)
+	f.priv.ReleaseIP(a)
+	assert.True(t, e.Deleted())
+	assert.Equal(t, DropNoSuchAddress, f.n.Evaluate(flow).Drop)
+	assert.Equal(t, 250, f.priv.AvailableIpAddressCount(), "251 less the app ENI")
+}

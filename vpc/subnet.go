@@ -182,18 +182,23 @@ func (s *Subnet) IsPublic() bool {
 // NetworkInterfaces returns the subnet's ENIs in creation order.
 func (s *Subnet) NetworkInterfaces() []*NetworkInterface { return slices.Clone(s.enis) }
 
-// AllocateIP takes the lowest free private IPv4 address. When none is left
-// it fails with an error wrapping ErrAddressExhausted: a /24 holds 251.
-// The caller owns the address until ReleaseIP. Addresses allocated this way
-// belong to no ENI, so Evaluate cannot reach them; create a
-// NetworkInterface for anything that should take part in flows.
+// AllocateIP takes the lowest free private IPv4 address for a launcher
+// such as ec2, which places instances by subnet. The address goes to a new
+// ENI in the VPC's default security group, so flows to it can be
+// evaluated; find it with VPC.InterfaceAt to change its groups. When no
+// address is left it fails with an error wrapping ErrAddressExhausted: a
+// /24 holds 251.
 func (s *Subnet) AllocateIP() (netip.Addr, error) {
-	a, err := s.alloc()
+	if s.free == 0 {
+		_, err := s.alloc()
+		return netip.Addr{}, err
+	}
+	e, err := s.createENI(NetworkInterfaceConfig{Description: "AllocateIP"}, InterfaceTypeInterface)
 	if err != nil {
 		return netip.Addr{}, err
 	}
-	s.vpc.n.trace("AllocateIp", s.id, fieldAddr(a))
-	return a, nil
+	e.implicit = true
+	return e.primary, nil
 }
 
 func (s *Subnet) alloc() (netip.Addr, error) {
@@ -239,15 +244,12 @@ func (s *Subnet) offset(a netip.Addr) (int, bool) {
 	return int(u32(a.As4()) - s.base), true
 }
 
-// ReleaseIP returns an address taken with AllocateIP to the pool. It
-// ignores addresses outside the subnet, reserved ones, free ones and those
-// an ENI holds (delete or unassign through the ENI instead).
+// ReleaseIP returns an address taken with AllocateIP, deleting its ENI.
+// It ignores any other address (delete or unassign through the ENI
+// instead).
 func (s *Subnet) ReleaseIP(a netip.Addr) {
-	if _, held := s.vpc.addrs[a]; held {
-		return
-	}
-	if s.release(a) {
-		s.vpc.n.trace("ReleaseIp", s.id, fieldAddr(a))
+	if e, ok := s.vpc.addrs[a]; ok && e.implicit && e.subnet == s && e.primary == a {
+		_ = e.Delete()
 	}
 }
 
