@@ -206,3 +206,28 @@ func TestForwarder(t *testing.T) {
 	assert.Equal(t, uint64(5), s.Requests().Generated())
 	assert.Equal(t, uint64(3), s.Requests().Failed())
 }
+
+func TestRegisterResourceAndFQDNCheck(t *testing.T) {
+	s, r := newService(t, 1)
+	z := newZone(t, r, "example.com")
+	up := true
+	lb := sim.HandlerFunc(func(_ *sim.Request, reply func(sim.Response)) { reply(sim.Response{Status: 200, From: "lb"}) })
+	res := &Resource{Name: "web-0123456789.us-east-1.elb.amazonaws.com", IPs: addrs("192.0.2.5", "192.0.2.6"), Health: func() bool { return up }}
+	require.NoError(t, r.RegisterResource(res, lb))
+	mustChange(t, r, z, ResourceRecordSet{Name: "example.com", Type: "A", AliasTarget: &AliasTarget{DNSName: res.Name, EvaluateTargetHealth: true}})
+	_, err := r.NewResolver(ResolverConfig{Name: "isp"})
+	require.NoError(t, err)
+	var got sim.Response
+	s.Send(r.NewForwarder(ForwarderConfig{}), &sim.Request{Host: "example.com", Client: sim.Client{Resolver: "isp"}}, func(_ *sim.Request, resp sim.Response) { got = resp })
+	s.RunFor(time.Second)
+	assert.Equal(t, "lb", got.From)
+
+	// A check by name resolves it at every interval; no A record fails.
+	hc, err := r.CreateHealthCheck(HealthCheckConfig{Type: CheckHTTP, FullyQualifiedDomainName: "example.com", RequestInterval: 10, FailureThreshold: 1})
+	require.NoError(t, err)
+	gone, err := r.CreateHealthCheck(HealthCheckConfig{Type: CheckHTTP, FullyQualifiedDomainName: "gone.example.com", RequestInterval: 10, FailureThreshold: 1})
+	require.NoError(t, err)
+	s.RunFor(time.Minute)
+	assert.True(t, hc.Healthy())
+	assert.False(t, gone.Healthy())
+}

@@ -406,3 +406,38 @@ func (r *Route53) queryRate(usage string) float64 {
 	}
 	return r.prices.StandardQueryPerMillion / 1e6
 }
+
+// Resource is an AliasResource made of plain values, for services that
+// have a DNS name and a handler but not the interface (an elb
+// LoadBalancer, a CloudFront distribution, a user's own service).
+type Resource struct {
+	// Name is the resource's DNS name.
+	Name string
+	// IPs are the addresses clients reach it at.
+	IPs []netip.Addr
+	// Health reports the resource's health for EvaluateTargetHealth; nil
+	// means always healthy.
+	Health func() bool
+}
+
+// DNSName returns Name.
+func (x *Resource) DNSName() string { return x.Name }
+
+// Addrs returns IPs.
+func (x *Resource) Addrs() []netip.Addr { return x.IPs }
+
+// Healthy calls Health.
+func (x *Resource) Healthy() bool { return x.Health == nil || x.Health() }
+
+// RegisterResource registers res as an alias target (RegisterAliasTarget)
+// and h as the handler at each of its addresses (RegisterEndpoint), so that
+// an alias record names it and clients that resolve it reach h.
+func (r *Route53) RegisterResource(res AliasResource, h sim.Handler) error {
+	if err := r.RegisterAliasTarget(res); err != nil {
+		return err
+	}
+	for _, a := range res.Addrs() {
+		r.RegisterEndpoint(a, h)
+	}
+	return nil
+}
