@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -19,7 +21,8 @@ type errPoints struct {
 }
 
 // saveChart plots mean cost against mean p99 (log scale) for every point,
-// one marker per instance type with the p99 95% interval as error bars,
+// one marker per instance type labelled with its target CPU and with the
+// p99 95% interval as error bars,
 // the SLO as a vertical line and the Pareto front as a dashed line.
 func saveChart(path string, res *sweep.Result) error {
 	p := plot.New()
@@ -27,7 +30,7 @@ func saveChart(path string, res *sweep.Result) error {
 	p.X.Label.Text = "p99 response time (ms, log scale; bars: 95% CI)"
 	p.Y.Label.Text = "EC2 cost of the run (USD)"
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = ticks125{}
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
 
@@ -38,6 +41,7 @@ func saveChart(path string, res *sweep.Result) error {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, t := range Types {
 		var pts errPoints
+		var labels []string
 		for _, v := range vs {
 			if v.typ != t.Name {
 				continue
@@ -50,6 +54,7 @@ func saveChart(path string, res *sweep.Result) error {
 			}
 			pts.XYs = append(pts.XYs, plotter.XY{X: x, Y: v.cost.Mean})
 			pts.XErrors = append(pts.XErrors, struct{ Low, High float64 }{low, high})
+			labels = append(labels, fmt.Sprintf("%.0f%%", v.target))
 			lo, hi = math.Min(lo, v.cost.Mean), math.Max(hi, v.cost.Mean)
 		}
 		sc, err := plotter.NewScatter(pts.XYs)
@@ -64,7 +69,15 @@ func saveChart(path string, res *sweep.Result) error {
 			return err
 		}
 		bars.Color = plotutil.Color(i)
-		p.Add(bars, sc)
+		names, err := plotter.NewLabels(plotter.XYLabels{XYs: pts.XYs, Labels: labels})
+		if err != nil {
+			return err
+		}
+		for k := range names.TextStyle {
+			names.TextStyle[k].Color = plotutil.Color(i)
+		}
+		names.Offset = vg.Point{X: vg.Points(5), Y: vg.Points(2)}
+		p.Add(bars, sc, names)
 		p.Legend.Add(t.Name, sc)
 	}
 
@@ -91,4 +104,20 @@ func saveChart(path string, res *sweep.Result) error {
 	p.Add(slo)
 	p.Legend.Add("p99 SLO 250 ms", slo)
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+// ticks125 labels a log axis at 1, 2 and 5 times powers of ten, so that a
+// range narrower than a decade still gets labels.
+type ticks125 struct{}
+
+func (ticks125) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * math.Pow(10, e); v >= lo && v <= hi {
+				ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+			}
+		}
+	}
+	return ts
 }

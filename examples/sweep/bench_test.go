@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nimbus-sim/nimbus/sweep"
+)
+
+// BenchmarkReplication is the single-core cost of one replication of the
+// example at its defaults: an hour-long ramp to 240 requests/s (about
+// 500,000 requests) on c7g.large at 55% CPU.
+func BenchmarkReplication(b *testing.B) {
+	sc := DefaultScenario()
+	sc.InstanceType, sc.TargetCPU = "c7g.large", 55
+	var sent uint64
+	for b.Loop() {
+		o, err := Simulate(1, sc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sent += o.Sent
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(sent), "ns/request")
+}
+
+// BenchmarkSweep runs the example's 12 points × 1 replication over a
+// 15-minute ramp with 1 and 2 workers and reports runs per second; the
+// ratio is the scaling across cores.
+func BenchmarkSweep(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			cfg, err := config(options{reps: 1, workers: w, seed: 1, horizon: 15 * time.Minute, peak: 120})
+			if err != nil {
+				b.Fatal(err)
+			}
+			runs := 0
+			for b.Loop() {
+				res, err := sweep.Run(context.Background(), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				runs += len(res.Runs)
+			}
+			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
+		})
+	}
+}
