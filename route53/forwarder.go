@@ -21,7 +21,7 @@ type ForwarderConfig struct {
 
 // Forwarder is a sim.Handler that does what a client does before it sends a
 // request: it resolves req.Host through the client's recursive resolver
-// (sim.Client.Resolver names it), waits the DNS latency, and sends the
+// (sim.Client.Resolver names it or its pool; see ResolverFor), waits the DNS latency, and sends the
 // request to the handler registered for the first address of the answer.
 // DNS failures are answers: Reason "NXDOMAIN", "NoData", "SERVFAIL",
 // "NoResolver" or "HostUnreachable" (no handler at the address), Status 0.
@@ -38,10 +38,8 @@ func (f *Forwarder) Serve(req *sim.Request, reply func(sim.Response)) {
 	s := f.r.s
 	enter := s.Now()
 	rv := f.cfg.Resolver
-	if req.Client.Resolver != "" {
-		if x, ok := f.r.resolvers[req.Client.Resolver]; ok {
-			rv = x
-		}
+	if x, ok := f.r.ResolverFor(req.Client); ok {
+		rv = x
 	}
 	host := req.Host
 	fail := func(reason string) {

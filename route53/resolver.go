@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/miekg/dns"
@@ -128,6 +129,20 @@ func (r *Route53) Resolver(name string) (*Resolver, bool) {
 	return rv, ok
 }
 
+// ResolverFor returns the resolver a client uses: the resolver named by
+// c.Resolver, or, when c.Resolver names a resolver pool (such as a
+// workload Population's Resolver), the pool member chosen by the client's
+// ID, so that each client keeps its resolver.
+func (r *Route53) ResolverFor(c sim.Client) (*Resolver, bool) {
+	if rv, ok := r.resolvers[c.Resolver]; ok {
+		return rv, true
+	}
+	if pool := r.pools[c.Resolver]; len(pool) > 0 {
+		return pool[c.ID%uint64(len(pool))], true
+	}
+	return nil, false
+}
+
 // Name returns the resolver's name.
 func (rv *Resolver) Name() string { return rv.cfg.Name }
 
@@ -194,7 +209,9 @@ func (rv *Resolver) sweep(now sim.Time) {
 // ResolverPoolConfig describes the recursive resolvers of one client
 // population, such as the ISPs of a country.
 type ResolverPoolConfig struct {
-	// Name prefixes the resolvers' names: "<Name>-0", "<Name>-1", …
+	// Name names the pool (clients may name it in sim.Client.Resolver;
+	// see ResolverFor) and prefixes its resolvers' names: "<Name>-0",
+	// "<Name>-1", …
 	Name string
 	// Count is the number of resolvers (≥ 1).
 	Count int
@@ -219,6 +236,9 @@ type ResolverPoolConfig struct {
 func (r *Route53) NewResolverPool(cfg ResolverPoolConfig) ([]*Resolver, error) {
 	if cfg.Count < 1 {
 		return nil, fmt.Errorf("route53: resolver pool %q: Count %d < 1: %w", cfg.Name, cfg.Count, ErrInvalidConfig)
+	}
+	if _, ok := r.pools[cfg.Name]; ok || cfg.Name == "" {
+		return nil, fmt.Errorf("route53: resolver pool %q: Name must be unique and not empty: %w", cfg.Name, ErrInvalidConfig)
 	}
 	if cfg.StaleShare < 0 || cfg.StaleShare > 1 || math.IsNaN(cfg.StaleShare) {
 		return nil, fmt.Errorf("route53: resolver pool %q: StaleShare %v outside 0–1: %w", cfg.Name, cfg.StaleShare, ErrInvalidConfig)
@@ -250,5 +270,6 @@ func (r *Route53) NewResolverPool(cfg ResolverPoolConfig) ([]*Resolver, error) {
 		}
 		out[i] = rv
 	}
-	return out, nil
+	r.pools[cfg.Name] = out
+	return slices.Clone(out), nil
 }

@@ -231,3 +231,19 @@ func TestRegisterResourceAndFQDNCheck(t *testing.T) {
 	assert.True(t, hc.Healthy())
 	assert.False(t, gone.Healthy())
 }
+
+func TestResolverForPool(t *testing.T) {
+	_, r := newService(t, 1)
+	pool, err := r.NewResolverPool(ResolverPoolConfig{Name: "isp-de", Count: 4})
+	require.NoError(t, err)
+	for id := uint64(0); id < 8; id++ {
+		rv, ok := r.ResolverFor(sim.Client{ID: id, Resolver: "isp-de"})
+		require.True(t, ok)
+		assert.Same(t, pool[id%4], rv, "client %d keeps its resolver", id)
+	}
+	rv, ok := r.ResolverFor(sim.Client{ID: 3, Resolver: "isp-de-1"})
+	require.True(t, ok)
+	assert.Same(t, pool[1], rv, "a resolver by its own name")
+	_, ok = r.ResolverFor(sim.Client{Resolver: "nope"})
+	assert.False(t, ok)
+}

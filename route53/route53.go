@@ -181,6 +181,7 @@ type Route53 struct {
 	collections map[string]*CidrCollection
 
 	resolvers     map[string]*Resolver
+	pools         map[string][]*Resolver
 	vpcResolvers  map[string]*Resolver
 	vpcs          map[string]VPC
 	endpoints     map[netip.Addr]sim.Handler
@@ -233,7 +234,7 @@ func New(s *sim.Sim, cfg Config) (*Route53, error) {
 		s: s, cfg: cfg, prices: DefaultPrices(), lat: geo.DefaultLatency(),
 		zones: map[string]*HostedZone{}, public: map[string]*HostedZone{}, private: map[string][]*HostedZone{},
 		checks: map[string]*HealthCheck{}, collections: map[string]*CidrCollection{},
-		resolvers: map[string]*Resolver{}, vpcResolvers: map[string]*Resolver{}, vpcs: map[string]VPC{},
+		resolvers: map[string]*Resolver{}, pools: map[string][]*Resolver{}, vpcResolvers: map[string]*Resolver{}, vpcs: map[string]VPC{},
 		endpoints: map[netip.Addr]sim.Handler{}, aliasTargets: map[string]AliasResource{},
 		nameservers: map[netip.Addr]Nameserver{}, queryUsage: map[usageKey]uint64{},
 		edges: geo.EdgeLocations(), billedTo: s.Now(),
