@@ -160,9 +160,11 @@ type Config struct {
 	// Resume continues from existing CSV/JSONL outputs of the same sweep,
 	// keeping their runs. Without it an existing output is an error.
 	Resume bool
-	// Progress receives a progress bar; nil means standard error when it is
-	// a terminal. NoProgress turns the bar off.
-	Progress   io.Writer
+	// Progress receives a progress bar (points done, runs done of runs
+	// decided, runs/s, time left); nil means standard error when it is a
+	// terminal.
+	Progress io.Writer
+	// NoProgress turns the progress bar off.
 	NoProgress bool
 }
 

@@ -16,9 +16,13 @@ type Kind uint8
 
 // The kinds of parameter values.
 const (
+	// Int is a Go int, such as a group size.
 	Int Kind = iota + 1
+	// Float is a float64, such as a target CPU percentage.
 	Float
+	// Duration is a time.Duration, such as a cooldown.
 	Duration
+	// String is a name, such as an instance type or a policy.
 	String
 )
 
@@ -45,7 +49,7 @@ type Value struct {
 	s    string
 }
 
-// IntValue, FloatValue, DurationValue and StringValue make Values.
+// IntValue returns an Int Value.
 func IntValue(v int) Value { return Value{kind: Int, i: int64(v)} }
 
 // FloatValue returns a Float Value.
@@ -106,8 +110,12 @@ func (v Value) String() string {
 // draw from in random and Latin-hypercube samples) or a range (for samples
 // only).
 type Dim struct {
-	Name   string
-	Kind   Kind
+	// Name is the parameter's name: its column in outputs and its key in
+	// Replica.Int and friends.
+	Name string
+	// Kind is the kind of every value.
+	Kind Kind
+	// Values lists the values of a list dimension, in order.
 	Values []Value
 	// Lo and Hi bound a range dimension, inclusive; IsRange tells it apart
 	// from a list.
