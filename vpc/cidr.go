@@ -129,6 +129,7 @@ var (
 	pfx198_19    = netip.MustParsePrefix("198.19.0.0/16")
 	pfx172_31    = netip.MustParsePrefix("172.31.0.0/16")
 	pfxLinkLocal = netip.MustParsePrefix("169.254.0.0/16")
+	pfxShared    = netip.MustParsePrefix("100.64.0.0/10")
 	pfxIMDS      = netip.MustParsePrefix("169.254.168.0/22")
 	pfxIMDS6     = netip.MustParsePrefix("fd00:ec2::/32")
 )

@@ -387,8 +387,19 @@ func (w *walker) outToInternet(pub netip.Addr, sport uint16) {
 		w.inbound(pub, sport, dst)
 		return
 	}
+	if !internetRoutable(dst) {
+		w.hop(Hop{Kind: HopInternet})
+		w.drop(DropNoRoute, fmt.Sprintf("%s is a private address; the internet does not route it", dst))
+		return
+	}
 	w.hop(Hop{Kind: HopInternet, Allowed: true})
 	w.accept()
+}
+
+// internetRoutable reports whether the internet routes to a: not RFC 1918,
+// unique-local, shared (100.64.0.0/10), loopback, link-local or unspecified.
+func internetRoutable(a netip.Addr) bool {
+	return a.IsGlobalUnicast() && !a.IsPrivate() && !pfxShared.Contains(a)
 }
 
 func (w *walker) toNAT(g *NatGateway, e *NetworkInterface, src netip.Addr, sport uint16) {
@@ -553,13 +564,13 @@ func (w *walker) checkReturn() {
 		fe := c.rt.lookup(c.peer)
 		if fe == nil || !fe.route.active() || fe.route.target != c.want {
 			h := Hop{Kind: HopRouteTable, ID: c.rt.id}
-			got := "no route"
+			got := "has no route to " + c.peer.String()
 			if fe != nil {
 				h.Route, h.Target = fe.p, fe.route.TargetID()
-				got = "route " + fe.p.String() + " -> " + fe.route.TargetID()
+				got = "sends " + c.peer.String() + " by route " + fe.p.String() + " -> " + fe.route.TargetID() + " (" + fe.route.State() + ")"
 			}
 			w.hop(h)
-			w.drop(DropNoReturnRoute, fmt.Sprintf("return traffic: route table %s sends %s to %s, not back through %s", c.rt.id, c.peer, got, c.want.TargetID()))
+			w.drop(DropNoReturnRoute, fmt.Sprintf("return traffic: route table %s %s, not back through %s", c.rt.id, got, c.want.TargetID()))
 			return
 		}
 		w.hop(Hop{Kind: HopRouteTable, ID: c.rt.id, Route: fe.p, Target: fe.route.TargetID(), Allowed: true})
