@@ -109,6 +109,8 @@ type Stats struct {
 	// Reset counts requests dropped in flight by stop, reboot, terminate
 	// or failure.
 	Reset uint64
+	// Waited counts requests that found every vCPU busy and queued (FCFS).
+	Waited uint64
 	// WaitTotal sums the time requests waited for a vCPU before service
 	// (FCFS); mean wait = WaitTotal / Started.
 	WaitTotal time.Duration

@@ -194,7 +194,10 @@ func (i *Instance) startJob(now sim.Time, k int32, j job) {
 	j.start = now
 	j.work *= i.warmFactor(now)
 	i.stats.Started++
-	i.stats.WaitTotal += now.Sub(j.enter)
+	if now > j.enter {
+		i.stats.Waited++
+		i.stats.WaitTotal += now.Sub(j.enter)
+	}
 	c := &i.cpus[k]
 	c.j, c.busy = j, true
 	c.timer = i.s.Schedule(now+sim.Time(i.serviceTime(j.work)), c.fire)
