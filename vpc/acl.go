@@ -23,6 +23,7 @@ const (
 	ProtocolICMPv6 Protocol = 58
 )
 
+// String returns "tcp", "udp", "icmp", "icmpv6", "all" or the number.
 func (p Protocol) String() string {
 	switch p {
 	case ProtocolAll:
@@ -44,7 +45,12 @@ func (p Protocol) hasPorts() bool { return p == ProtocolTCP || p == ProtocolUDP 
 
 // PortRange is an inclusive range of destination ports. The zero value
 // means every port (0-65535), so rules for all traffic need not spell it.
-type PortRange struct{ From, To uint16 }
+type PortRange struct {
+	// From is the first port of the range.
+	From uint16
+	// To is the last port of the range (inclusive).
+	To uint16
+}
 
 // AllPorts is 0-65535.
 var AllPorts = PortRange{0, 65535}
@@ -63,6 +69,7 @@ func (r PortRange) norm() PortRange {
 	return r
 }
 
+// String formats the range as "80" or "1024-65535".
 func (r PortRange) String() string {
 	r = r.norm()
 	if r.From == r.To {
@@ -80,6 +87,7 @@ const (
 	Allow RuleAction = true
 )
 
+// String returns "allow" or "deny".
 func (a RuleAction) String() string {
 	if a {
 		return "allow"

@@ -22,10 +22,12 @@ func (c Charge) Cost() float64 { return c.GB * c.RatePerGB }
 // Crossing is what a request/response exchange costs in the VPC: the
 // verdict, the delay each way and the data-transfer charges.
 type Crossing struct {
-	// Verdict, Drop and Reason repeat Result's.
+	// Verdict repeats Result.Verdict.
 	Verdict Verdict
-	Drop    DropReason
-	Reason  string
+	// Drop repeats Result.Drop.
+	Drop DropReason
+	// Reason repeats Result.Reason.
+	Reason string
 	// Latency is the request's one-way delay: the path's fixed delay plus
 	// transmission time at the path's bottleneck (NAT gateway, interface
 	// endpoint) if it has one.

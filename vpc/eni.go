@@ -20,6 +20,7 @@ const (
 	InterfaceTypeVpcEndpoint
 )
 
+// String returns AWS's InterfaceType value.
 func (t InterfaceType) String() string {
 	switch t {
 	case InterfaceTypeNatGateway:

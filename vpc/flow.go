@@ -27,6 +27,7 @@ const (
 // Source is where a flow starts; build it with FromENI, FromInternet or
 // FromOnPremises.
 type Source struct {
+	// Kind says which of the fields below apply.
 	Kind SourceKind
 	// ENI is the source interface of a SourceENI flow.
 	ENI *NetworkInterface
@@ -49,6 +50,7 @@ func FromOnPremises(v *VPC, a netip.Addr) Source {
 	return Source{Kind: SourceOnPremises, VPC: v, Addr: a}
 }
 
+// String names the source, such as "eni-0…" or "internet(203.0.113.1)".
 func (s Source) String() string {
 	switch s.Kind {
 	case SourceENI:
@@ -70,13 +72,20 @@ func (s Source) String() string {
 // Flow is a 5-tuple flow: the first packet of a connection from Src to
 // Dst. Flows are comparable and serve as cache keys.
 type Flow struct {
-	Src      Source
-	Dst      netip.Addr
+	// Src is where the flow starts.
+	Src Source
+	// Dst is the destination address: a private address, a public address
+	// of the network (EIP or auto-assigned), or an internet host.
+	Dst netip.Addr
+	// Protocol is a single IANA protocol (not ProtocolAll).
 	Protocol Protocol
-	SrcPort  uint16
-	DstPort  uint16
+	// SrcPort is the client's (ephemeral) port; replies are sent to it.
+	SrcPort uint16
+	// DstPort is the service port; ignored by rules for non-TCP/UDP protocols.
+	DstPort uint16
 }
 
+// String formats the flow as "src:port -> dst:port/proto".
 func (f Flow) String() string {
 	return fmt.Sprintf("%s:%d -> %s:%d/%s", f.Src, f.SrcPort, f.Dst, f.DstPort, f.Protocol)
 }
@@ -90,6 +99,7 @@ const (
 	Accept
 )
 
+// String returns "ACCEPT" or "REJECT".
 func (v Verdict) String() string { return pick(v == Accept, "ACCEPT", "REJECT") }
 
 // DropReason classifies why a flow was dropped; its String is a stable
@@ -133,6 +143,7 @@ var dropNames = [...]string{"", "InvalidFlow", "SecurityGroupNoMatch", "NetworkA
 	"NoSuchAddress", "NoPublicAddress", "NoInternetGateway", "NotTransitive", "NatGatewayInbound",
 	"PrivateNatToInternet", "SourceDestCheck", "RoutingLoop", "NoReturnRoute"}
 
+// String returns the reason code, such as "NetworkAclDeny"; empty for NotDropped.
 func (d DropReason) String() string { return dropNames[d] }
 
 // HopKind says what a hop of a path is.
@@ -161,10 +172,12 @@ const (
 var hopNames = [...]string{"", "eni", "sg-out", "nacl-out", "route", "igw", "nat", "peering", "vgw",
 	"gateway-endpoint", "appliance", "nacl-in", "sg-in", "interface-endpoint", "resolver", "internet", "on-prem"}
 
+// String returns the short name used in paths, such as "nacl-out".
 func (k HopKind) String() string { return hopNames[k] }
 
 // Hop is one step of a flow's path.
 type Hop struct {
+	// Kind says what the hop is.
 	Kind HopKind
 	// ID is the resource: eni-, sg- (comma-separated groups), acl-, rtb-,
 	// igw-, nat-, pcx-, vgw-, vpce-.
@@ -181,6 +194,7 @@ type Hop struct {
 	Target string
 }
 
+// String formats the hop as one line of a path.
 func (h Hop) String() string {
 	var b strings.Builder
 	if h.Return {
@@ -217,6 +231,7 @@ func ruleName(n int) string {
 // the hops forward and back. Results may be shared by the cache: treat
 // them as read-only.
 type Result struct {
+	// Verdict is Accept when both the request and the reply get through.
 	Verdict Verdict
 	// Drop classifies the drop; NotDropped when accepted.
 	Drop DropReason
@@ -242,6 +257,7 @@ type rate struct {
 	acc                 int
 }
 
+// String formats the verdict, the reason of a drop, and the path, one hop a line.
 func (r *Result) String() string {
 	var b strings.Builder
 	b.WriteString(r.Verdict.String())
