@@ -38,9 +38,9 @@ type ResourceRecordSet struct {
 	MultiValueAnswer bool
 	// CidrRoutingConfig makes the record IP-based.
 	CidrRoutingConfig *CidrRoutingConfig
-	// TTL is the time to live in seconds, 0–2147483647; ignored for alias
-	// records, which take their target's TTL. Route 53 requires it for
-	// other records, so the zero value means 0 s (no caching).
+	// TTL is the time to live in seconds, 0–2147483647. Alias records
+	// take their target's TTL and must leave it 0. Route 53 requires it
+	// for other records, so the zero value means 0 s (no caching).
 	TTL int64
 	// ResourceRecords are the values in zone-file presentation format, such
 	// as "192.0.2.1" or "10 mail.example.com.".
@@ -336,7 +336,7 @@ func (r *Route53) compile(z *HostedZone, spec ResourceRecordSet, action string, 
 
 	// Values or alias.
 	if spec.AliasTarget != nil {
-		if len(spec.ResourceRecords) > 0 {
+		if len(spec.ResourceRecords) > 0 || spec.TTL != 0 {
 			bad(false, "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in Change with %s", ident)
 		}
 		a := spec.AliasTarget

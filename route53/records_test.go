@@ -82,6 +82,8 @@ func TestChangeBatchValidation(t *testing.T) {
 			ErrInvalidChangeBatch, `unknown CountryCode "ZZ" in RRSet [name='g.example.com.', type='A', set-identifier='a']`},
 		{"alias to missing record", []Change{{"CREATE", ResourceRecordSet{Name: "al.example.com", Type: "A", AliasTarget: &AliasTarget{DNSName: "nothere.example.com"}}}},
 			ErrInvalidChangeBatch, "Tried to create an alias that targets nothere.example.com., type A in zone"},
+		{"alias with TTL", []Change{{"CREATE", ResourceRecordSet{Name: "al.example.com", Type: "A", TTL: 60, AliasTarget: &AliasTarget{DNSName: "example.com"}}}},
+			ErrInvalidChangeBatch, "Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one"},
 		{"two CNAME values", []Change{{"CREATE", ResourceRecordSet{Name: "c.example.com", Type: "CNAME", TTL: 60, ResourceRecords: []string{"a.example.net.", "b.example.net."}}}},
 			ErrInvalidChangeBatch, "may hold only one value"},
 		{"bad MX", []Change{{"CREATE", ResourceRecordSet{Name: "example.com", Type: "MX", TTL: 60, ResourceRecords: []string{"mail.example.com."}}}},

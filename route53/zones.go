@@ -532,7 +532,7 @@ func (r *Route53) checkGroup(z *HostedZone, w *work, name string, t uint16, g *g
 		for _, s := range g.sets {
 			k := geoKey(s.spec.GeoLocation)
 			if o, ok := seen[k]; ok {
-				bad("RRSet with DNS name %s, type %s, SetIdentifier %s has the same GeoLocation as SetIdentifier %s", name, typ, s.spec.SetIdentifier, o)
+				bad("RRSet with DNS name %s, type %s: SetIdentifiers %s and %s have the same GeoLocation", name, typ, o, s.spec.SetIdentifier)
 			}
 			seen[k] = s.spec.SetIdentifier
 		}
