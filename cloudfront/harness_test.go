@@ -54,12 +54,6 @@ type rig struct {
 	d  *Distribution
 }
 
-func newRig(t testing.TB, cfg Config, dc DistributionConfig) *rig {
-	t.Helper()
-	s := sim.New(sim.Config{Seed: 1})
-	return newRigOn(t, s, cfg, dc)
-}
-
 func newRigOn(t testing.TB, s *sim.Sim, cfg Config, dc DistributionConfig) *rig {
 	t.Helper()
 	cf, err := New(s, cfg)

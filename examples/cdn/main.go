@@ -39,12 +39,12 @@ var edgeOrder = []string{"IAD", "FRA", "NRT", "SFO", "GRU", "SYD", "BOM", "SIN",
 
 type config struct {
 	objects, cacheObjects, regionalObjects, requests, edges int
-	zipf, rate                                             float64
-	size                                                   int64
-	ttl, originTime                                        time.Duration
-	tiers                                                  string
-	seed                                                   uint64
-	json                                                   bool
+	zipf, rate                                              float64
+	size                                                    int64
+	ttl, originTime                                         time.Duration
+	tiers                                                   string
+	seed                                                    uint64
+	json                                                    bool
 }
 
 // Result is what one run reports (the -json output).
