@@ -53,7 +53,8 @@
 // reconfigurable through VPC.InterfaceAt); for route53,
 // VPC.ResolverAddr (base + 2), VPC.ID, VPC.Region and
 // VPC.PrivateDNSEntries; for elb, VPC.SubnetsInAZ, Subnet.IsPublic and
-// Evaluate from FromInternet for internet-facing reachability.
+// LoadBalancerFirewall (elb's Firewall: scheme, SGs, NACLs and routes of
+// the nodes' ENIs).
 //
 // # What it leaves out, and assumptions
 //
