@@ -74,7 +74,7 @@ type Resolver struct {
 	upstream    Nameserver
 	clientRTT   time.Duration
 	upstreamRTT time.Duration
-	cache       map[cacheKey]cacheEntry
+	cache       map[cacheKey]*cacheEntry
 	hits        uint64
 	misses      uint64
 }
@@ -105,7 +105,7 @@ func (r *Route53) NewResolver(cfg ResolverConfig) (*Resolver, error) {
 		return nil, fmt.Errorf("route53: resolver %q: Location %v outside the globe: %w", cfg.Name, cfg.Location, ErrInvalidConfig)
 	}
 	rv := &Resolver{r: r, cfg: cfg, upstream: cfg.Upstream, clientRTT: cfg.ClientRTT, upstreamRTT: cfg.UpstreamRTT,
-		cache: map[cacheKey]cacheEntry{},
+		cache: map[cacheKey]*cacheEntry{},
 		src:   Source{IP: cfg.IP, Location: cfg.Location, Country: cfg.Country, Subdivision: cfg.Subdivision}}
 	if rv.upstream == nil {
 		rv.upstream = r
@@ -188,7 +188,11 @@ func (rv *Resolver) Resolve(name string, qtype uint16) (Answer, time.Duration) {
 			rv.sweep(now)
 		}
 		exp := now.Add(time.Duration(a.TTL) * time.Second)
-		rv.cache[k] = cacheEntry{ans: a, expires: exp, until: exp.Add(rv.cfg.HoldStale)}
+		if e := rv.cache[k]; e != nil {
+			*e = cacheEntry{ans: a, expires: exp, until: exp.Add(rv.cfg.HoldStale)}
+		} else {
+			rv.cache[k] = &cacheEntry{ans: a, expires: exp, until: exp.Add(rv.cfg.HoldStale)}
+		}
 	}
 	return a, rv.clientRTT + rv.upstreamRTT
 }
