@@ -138,14 +138,10 @@ func (s *Subnet) createENI(cfg NetworkInterfaceConfig, typ InterfaceType) (*Netw
 	v.n.seq++
 	e.seq = v.n.seq
 	if cfg.AssociatePublicIpAddress {
-		a, err := v.n.allocPublic()
-		if err != nil {
+		if _, err := e.assignPublic(); err != nil {
 			undo()
 			return nil, fmt.Errorf("%s: AssociatePublicIpAddress: %w", what, err)
 		}
-		e.public = a
-		v.n.public[a] = e
-		e.pubUsage = v.n.startHourly(e.id, "PublicIPv4:InUseAddress", v.region, v.n.prices.PublicIPv4Hour, 1, false, e.tags)
 	}
 	for _, a := range e.addrs() {
 		v.addrs[a] = e
@@ -211,6 +207,57 @@ func (e *NetworkInterface) Deleted() bool { return e.deleted }
 func (e *NetworkInterface) TargetID() string { return e.id }
 
 func (e *NetworkInterface) active() bool { return !e.deleted }
+
+// AssignPublicIP gives the ENI an auto-assigned public IPv4 address from
+// the network's pool, billed per hour until released, as AWS does when an
+// instance with a public IP starts. It fails if the ENI already has a
+// public address or an Elastic IP.
+func (e *NetworkInterface) AssignPublicIP() (netip.Addr, error) {
+	switch {
+	case e.deleted:
+		return netip.Addr{}, fmt.Errorf("vpc: network interface %s: deleted: %w", e.id, ErrInvalidState)
+	case e.public.IsValid() || e.eip != nil:
+		return netip.Addr{}, fmt.Errorf("vpc: network interface %s: already has a public address: %w", e.id, ErrInvalidState)
+	}
+	a, err := e.assignPublic()
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("vpc: network interface %s: AssignPublicIP: %w", e.id, err)
+	}
+	e.subnet.vpc.n.changed()
+	return a, nil
+}
+
+// ReleasePublicIP returns the auto-assigned public address to the pool, as
+// AWS does when an instance stops; an Elastic IP stays.
+func (e *NetworkInterface) ReleasePublicIP() {
+	if e.public.IsValid() {
+		e.releasePublic()
+		e.subnet.vpc.n.changed()
+	}
+}
+
+func (e *NetworkInterface) assignPublic() (netip.Addr, error) {
+	n := e.subnet.vpc.n
+	a, err := n.allocPublic()
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	e.public = a
+	n.public[a] = e
+	e.pubUsage = n.startHourly(e.id, "PublicIPv4:InUseAddress", e.subnet.vpc.region, n.prices.PublicIPv4Hour, 1, false, e.tags)
+	return a, nil
+}
+
+func (e *NetworkInterface) releasePublic() {
+	if !e.public.IsValid() {
+		return
+	}
+	n := e.subnet.vpc.n
+	delete(n.public, e.public)
+	n.freePublic = append(n.freePublic, e.public)
+	n.endHourly(e.pubUsage)
+	e.public, e.pubUsage = netip.Addr{}, -1
+}
 
 // SetSecurityGroups replaces the ENI's security groups
 // (ModifyNetworkInterfaceAttribute).
@@ -279,11 +326,7 @@ func (e *NetworkInterface) Delete() error {
 	if e.eip != nil {
 		e.eip.Disassociate()
 	}
-	if e.public.IsValid() {
-		delete(n.public, e.public)
-		n.freePublic = append(n.freePublic, e.public)
-		n.endHourly(e.pubUsage)
-	}
+	e.releasePublic()
 	for _, a := range e.addrs() {
 		delete(e.subnet.vpc.addrs, a)
 		e.subnet.release(a)
@@ -364,12 +407,7 @@ func (eip *ElasticIP) Associate(e *NetworkInterface) error {
 		e.eip.Disassociate()
 	}
 	n := eip.n
-	if e.public.IsValid() {
-		delete(n.public, e.public)
-		n.freePublic = append(n.freePublic, e.public)
-		n.endHourly(e.pubUsage)
-		e.public, e.pubUsage = netip.Addr{}, -1
-	}
+	e.releasePublic()
 	eip.eni, e.eip = e, eip
 	n.public[eip.addr] = e
 	n.changed()

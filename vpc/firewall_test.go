@@ -60,3 +60,27 @@ func TestLoadBalancerFirewall(t *testing.T) {
 	assert.False(t, ok)
 	assert.Contains(t, why, "NetworkAclDeny")
 }
+
+// A launcher stopping and starting an instance releases and reassigns its
+// auto-assigned public address; reachability and billing follow.
+func TestAssignReleasePublicIP(t *testing.T) {
+	f := newTwoTier(t, 1)
+	e, err := f.pub.CreateNetworkInterface(NetworkInterfaceConfig{Description: "i", SecurityGroups: []*SecurityGroup{f.webSG}})
+	require.NoError(t, err)
+	a, err := e.AssignPublicIP()
+	require.NoError(t, err)
+	_, err = e.AssignPublicIP()
+	require.ErrorIs(t, err, ErrInvalidState)
+	flow := tcp(FromInternet(internetHost), a, 50000, 80)
+	require.Equal(t, Accept, f.n.Evaluate(flow).Verdict)
+	e.ReleasePublicIP()
+	_, ok := e.PublicIP()
+	assert.False(t, ok)
+	assert.Equal(t, DropNoSuchAddress, f.n.Evaluate(flow).Drop)
+	b, err := e.AssignPublicIP()
+	require.NoError(t, err)
+	assert.Equal(t, a, b, "the lowest free pool address comes back")
+	require.NoError(t, f.webEIP.Associate(e))
+	_, err = e.AssignPublicIP()
+	require.ErrorIs(t, err, ErrInvalidState, "an EIP holder needs no auto-assigned address")
+}
