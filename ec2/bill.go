@@ -46,7 +46,7 @@ func (i *Instance) startBilling() {
 // public IP's hours, and unlimited surplus beyond the cap.
 func (i *Instance) settle(final bool) {
 	now := i.s.Now()
-	if i.billing {
+	if i.billing && i.spec.Host == nil { // a host's instances are paid for by the host
 		var secs int64
 		if final {
 			secs = billing.BilledSeconds(now.Sub(i.billStart), minimumBilled)

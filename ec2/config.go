@@ -26,8 +26,9 @@ var (
 	// ErrIncorrectState reports an action the instance's state does not
 	// allow, such as starting a running instance (AWS: IncorrectInstanceState).
 	ErrIncorrectState = errors.New("ec2: incorrect instance state")
-	// ErrNotFound reports an unknown instance ID (AWS: InvalidInstanceID.NotFound).
-	ErrNotFound = errors.New("ec2: instance not found")
+	// ErrInsufficientHostCapacity reports a Dedicated Host without room for
+	// another instance (AWS: InsufficientHostCapacity).
+	ErrInsufficientHostCapacity = errors.New("ec2: insufficient host capacity")
 )
 
 // Subnet is where an instance is placed: an AZ and a pool of private
@@ -388,6 +389,9 @@ type LaunchSpec struct {
 	InterruptionBehavior InterruptionBehavior
 	// Tenancy is default or dedicated (billed with Config.DedicatedPremium).
 	Tenancy Tenancy
+	// Host places the instance on a Dedicated Host of its family in the
+	// subnet's AZ; the host is billed instead of the instance. Not with spot.
+	Host *Host
 	// Discount is the fraction off the on-demand rate that a Reserved
 	// Instance or Savings Plan gives this usage (0.4 = 40% off; AWS quotes
 	// up to 72%). Ignored for spot.

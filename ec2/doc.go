@@ -39,6 +39,9 @@
 // cap. Running time is billed per second with a 60-second minimum per
 // running period, at the on-demand price, the spot price, or the on-demand
 // price with a dedicated premium and a reserved/savings-plan discount.
+// Dedicated Hosts (AllocateHost) are billed per second while allocated and
+// hold instances of their family up to their vCPU capacity; those instances
+// are not billed themselves.
 // Auto-assigned public IPv4 addresses are billed by the hour. Metrics go to
 // CloudWatch in the AWS/EC2 namespace with dimension InstanceId (plus any
 // set added with AddMetricDimensions, such as AutoScalingGroupName), as
@@ -50,9 +53,11 @@
 //   - The spot price process (mean-reverting around a discount from
 //     on-demand) and the interruption rate are assumptions; AWS publishes
 //     neither. The dedicated-tenancy premium is a flat factor.
-//   - Network bandwidth, EBS, ENIs, placement groups, capacity limits and
-//     dedicated hosts' capacity packing are not modelled; instance network
-//     figures are informational.
+//   - Network bandwidth, EBS, placement groups and account capacity limits
+//     are not modelled; instance network figures are informational. A
+//     Dedicated Host's capacity is counted in vCPUs, not sockets and slots.
+//   - A spot instance stopped or hibernated by an interruption stays
+//     stopped until Start; AWS restarts it when capacity returns.
 //   - All vCPUs of the catalog have speed 1: relative speeds across
 //     families depend on the workload, so set InstanceType.Speed.
 //   - A failed instance answers at once with a failure instead of timing

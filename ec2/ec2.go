@@ -19,7 +19,7 @@ type EC2 struct {
 
 	instances []*Instance
 	byID      map[string]*Instance
-	live      int // instances not yet terminated
+	live      int // instances not yet terminated and hosts not released
 
 	subs    []subscriber
 	nextSub int
@@ -31,6 +31,7 @@ type EC2 struct {
 	billTicker *sim.Ticker
 
 	markets map[marketKey]*spotMarket
+	hosts   []*Host
 }
 
 type subscriber struct {
@@ -149,13 +150,25 @@ func (e *EC2) Launch(spec LaunchSpec) (*Instance, error) {
 				t.Name, spec.Subnet.AZ(), spec.SpotMaxPrice, p, ErrInvalidConfig)
 		}
 	}
+	if spec.Host != nil {
+		if err := spec.Host.place(t, spec.Subnet.AZ()); err != nil {
+			return nil, err
+		}
+	}
+	undoHost := func() {
+		if spec.Host != nil {
+			spec.Host.used -= t.VCPUs
+		}
+	}
 	priv, err := spec.Subnet.AllocateIP()
 	if err != nil {
+		undoHost()
 		return nil, fmt.Errorf("ec2: launch %s in subnet %s: %w", t.Name, spec.Subnet.ID(), err)
 	}
 	i := newInstance(e, t, spec, priv)
 	if spec.AssociatePublicIP {
 		if err := i.assignPublicIP(); err != nil {
+			undoHost()
 			spec.Subnet.ReleaseIP(priv)
 			return nil, fmt.Errorf("ec2: launch %s in subnet %s: public IP: %w", t.Name, spec.Subnet.ID(), err)
 		}
@@ -214,6 +227,8 @@ func (e *EC2) checkSpec(spec *LaunchSpec, t InstanceType) error {
 		return bad("Market", spec.Market)
 	case spec.Tenancy != TenancyDefault && spec.Tenancy != TenancyDedicated:
 		return bad("Tenancy", spec.Tenancy)
+	case spec.Host != nil && spec.Market == MarketSpot:
+		return bad("Host", "with spot")
 	case spec.CreditSpecification != "" && !t.Burstable():
 		return bad("CreditSpecification", fmt.Sprintf("%q on a fixed-performance type", spec.CreditSpecification))
 	case spec.CreditSpecification != "" && spec.CreditSpecification != CreditStandard && spec.CreditSpecification != CreditUnlimited:
@@ -316,7 +331,8 @@ func (e *EC2) startBillingTicker() {
 	e.billTicker = e.s.Every(first, p, func(sim.Time) { e.SettleBilling() })
 }
 
-func (e *EC2) instanceGone() {
+// gone counts the end of an instance or a host.
+func (e *EC2) gone() {
 	e.live--
 	if e.live == 0 && e.billTicker != nil {
 		e.billTicker.Stop()
@@ -331,6 +347,9 @@ func (e *EC2) instanceGone() {
 func (e *EC2) SettleBilling() {
 	for _, i := range e.instances {
 		i.settle(false)
+	}
+	for _, h := range e.hosts {
+		h.settle(false)
 	}
 }
 

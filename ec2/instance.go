@@ -175,6 +175,9 @@ func (i *Instance) SetTag(key, value string) error {
 // LaunchTime returns when the instance was launched.
 func (i *Instance) LaunchTime() sim.Time { return i.launchTime }
 
+// Host returns the Dedicated Host the instance runs on, or nil.
+func (i *Instance) Host() *Host { return i.spec.Host }
+
 // Market returns the purchase option.
 func (i *Instance) Market() Market { return i.spec.Market }
 
@@ -401,8 +404,11 @@ func (i *Instance) Terminate() error {
 func (i *Instance) toTerminated() {
 	i.releasePublicIP()
 	i.spec.Subnet.ReleaseIP(i.priv)
+	if h := i.spec.Host; h != nil {
+		h.used -= i.typ.VCPUs
+	}
 	i.setState(StateTerminated)
-	i.e.instanceGone()
+	i.e.gone()
 }
 
 // Fail makes the instance fail its instance status check: it stops
