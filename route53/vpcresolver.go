@@ -90,6 +90,7 @@ func (n *vpcNameserver) Query(name string, qtype uint16, src Source) Answer {
 		return rule.forward(name, qtype, src)
 	}
 	if !privateDNS(n.vpc) {
+		src.VPC = ""
 		return r.Query(name, qtype, src)
 	}
 	src.VPC = n.vpc.ID()
