@@ -26,13 +26,13 @@ func BenchmarkReplication(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(sent), "ns/request")
 }
 
-// BenchmarkSweep runs the example's 12 points × 1 replication over a
-// 15-minute ramp with 1 and 2 workers and reports runs per second; the
+// BenchmarkSweep runs the example's 12 points × 2 replications over a
+// 10-minute ramp with 1 and 2 workers and reports runs per second; the
 // ratio is the scaling across cores.
 func BenchmarkSweep(b *testing.B) {
 	for _, w := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			cfg, err := config(options{reps: 1, workers: w, seed: 1, horizon: 15 * time.Minute, peak: 120})
+			cfg, err := config(options{reps: 2, workers: w, seed: 1, horizon: 10 * time.Minute, peak: 120})
 			if err != nil {
 				b.Fatal(err)
 			}
