@@ -165,6 +165,11 @@ func TestResolverEndpointsAndRules(t *testing.T) {
 	ans, _ = site.Resolve("app.aws.internal", dns.TypeA)
 	assert.Equal(t, "10.0.3.3", first(ans))
 	assert.Equal(t, uint64(1), in.Queries())
+
+	out.Delete()
+	rv.Flush()
+	ans, _ = rv.Resolve("db.corp.example", dns.TypeA)
+	assert.Equal(t, dns.RcodeServerFailure, ans.Rcode, "no outbound endpoint, no forwarding")
 }
 
 func TestForwarder(t *testing.T) {

@@ -327,12 +327,13 @@ func (r *Route53) bill(now sim.Time) {
 	r.billedTo = now
 	hours := now.Sub(from).Hours()
 	months := hours / monthHours
-	for i, z := range r.zoneOrder {
+	live := 0
+	for _, z := range r.zoneOrder {
 		if z.deleted {
 			continue
 		}
 		rate := r.prices.HostedZoneMonth
-		if i >= 25 {
+		if live++; live > 25 {
 			rate = r.prices.HostedZoneMonthOver25
 		}
 		b.Add(billing.LineItem{Start: from, End: now, Service: "AmazonRoute53", ResourceID: z.id,

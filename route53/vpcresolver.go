@@ -164,6 +164,22 @@ func (ep *ResolverEndpoint) Query(name string, qtype uint16, src Source) Answer 
 	return ns.Query(name, qtype, src)
 }
 
+// Delete removes the endpoint: inbound IPs stop answering and FORWARD
+// rules through it answer SERVFAIL. Billing stops now.
+func (ep *ResolverEndpoint) Delete() {
+	if ep.deleted {
+		return
+	}
+	ep.r.FlushBilling()
+	ep.deleted = true
+	for _, ip := range ep.ips {
+		if ns, ok := ep.r.nameservers[ip]; ok && ns == Nameserver(ep) {
+			delete(ep.r.nameservers, ip)
+		}
+	}
+	ep.r.trace("DeleteResolverEndpoint", ep.id)
+}
+
 // CreateResolverEndpoint creates an endpoint with 2–6 IPs in the VPC.
 func (r *Route53) CreateResolverEndpoint(cfg ResolverEndpointConfig) (*ResolverEndpoint, error) {
 	bad := func(format string, a ...any) error {
@@ -314,6 +330,9 @@ func (r *Route53) ruleFor(vpc, name string) *ResolverRule {
 // forward sends a query through the rule's outbound endpoint to the first
 // registered target; with none it is SERVFAIL.
 func (rule *ResolverRule) forward(name string, qtype uint16, src Source) Answer {
+	if rule.endpoint.deleted {
+		return Answer{Name: name, Type: qtype, Rcode: dns.RcodeServerFailure}
+	}
 	rule.endpoint.queries++
 	rule.endpoint.total++
 	src.VPC = ""
