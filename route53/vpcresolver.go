@@ -153,8 +153,11 @@ func (ep *ResolverEndpoint) ID() string { return ep.id }
 func (ep *ResolverEndpoint) Queries() uint64 { return ep.total }
 
 // Query resolves through the endpoint's VPC Resolver; it is how inbound
-// endpoints answer.
+// endpoints answer (outbound or deleted endpoints answer SERVFAIL).
 func (ep *ResolverEndpoint) Query(name string, qtype uint16, src Source) Answer {
+	if ep.deleted || ep.direction != "INBOUND" {
+		return Answer{Name: name, Type: qtype, Rcode: dns.RcodeServerFailure}
+	}
 	ep.queries++
 	ep.total++
 	ns := &vpcNameserver{r: ep.r, vpc: ep.vpc}
