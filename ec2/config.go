@@ -32,8 +32,9 @@ var (
 )
 
 // Subnet is where an instance is placed: an AZ and a pool of private
-// addresses. vpc subnets satisfy it; BasicSubnet is a stand-in for runs
-// without a VPC model.
+// addresses. *vpc.Subnet satisfies it (and then public IPs are the VPC's
+// own, reachable in its flow evaluation and billed by it); BasicSubnet is a
+// stand-in for runs without a VPC model.
 type Subnet interface {
 	// ID returns the subnet ID, such as "subnet-0abc...".
 	ID() string
@@ -43,15 +44,6 @@ type Subnet interface {
 	AllocateIP() (netip.Addr, error)
 	// ReleaseIP returns an address to the pool.
 	ReleaseIP(netip.Addr)
-}
-
-// PublicIPAllocator is implemented by subnets (or networks) that hand out
-// auto-assigned public IPv4 addresses themselves; then they also bill them.
-// For other subnets EC2 allocates from Config.PublicIPPool and bills
-// Config.PublicIPv4HourlyRate.
-type PublicIPAllocator interface {
-	AllocatePublicIP() (netip.Addr, error)
-	ReleasePublicIP(netip.Addr)
 }
 
 // MetricPublisher receives CloudWatch datapoints; *cloudwatch.CloudWatch
@@ -163,7 +155,7 @@ type Config struct {
 	ShuttingDownTime Delay
 
 	// PublicIPPool is where auto-assigned public IPv4 addresses come from
-	// when the subnet is not a PublicIPAllocator; default 3.80.0.0/12
+	// when the subnet is not a *vpc.Subnet; default 3.80.0.0/12
 	// [assumption: one of us-east-1's published ranges].
 	PublicIPPool netip.Prefix
 	// PublicIPv4HourlyRate is the charge per public IPv4 address EC2

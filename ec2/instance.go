@@ -11,6 +11,7 @@ import (
 	"github.com/nimbus-sim/nimbus/billing"
 	"github.com/nimbus-sim/nimbus/cloudwatch"
 	"github.com/nimbus-sim/nimbus/sim"
+	"github.com/nimbus-sim/nimbus/vpc"
 )
 
 // State is an instance lifecycle state, as the EC2 API names it.
@@ -60,6 +61,7 @@ type Instance struct {
 	priv, pub   netip.Addr
 	pubOwned    bool // allocated from the EC2 pool, so EC2 bills it
 	pubBilledTo sim.Time
+	eni         *vpc.NetworkInterface // the VPC's ENI holding a VPC public IP
 
 	state       State
 	launchTime  sim.Time
@@ -485,14 +487,19 @@ func (i *Instance) RemoveMetricDimensions(name string) {
 	i.dims = out
 }
 
+// assignPublicIP gives the instance an auto-assigned public address: from
+// its ENI when the subnet is a VPC's (the VPC bills it), otherwise from
+// Config.PublicIPPool (EC2 bills it).
 func (i *Instance) assignPublicIP() error {
-	if a, ok := i.spec.Subnet.(PublicIPAllocator); ok {
-		ip, err := a.AllocatePublicIP()
-		if err != nil {
-			return err
+	if vs, ok := i.spec.Subnet.(*vpc.Subnet); ok {
+		if eni, ok := vs.VPC().InterfaceAt(i.priv); ok {
+			ip, err := eni.AssignPublicIP()
+			if err != nil {
+				return err
+			}
+			i.pub, i.pubOwned, i.eni = ip, false, eni
+			return nil
 		}
-		i.pub, i.pubOwned = ip, false
-		return nil
 	}
 	ip, err := i.e.allocPublic()
 	if err != nil {
@@ -508,8 +515,8 @@ func (i *Instance) releasePublicIP() {
 	}
 	if i.pubOwned {
 		i.billPublicIP()
-	} else if a, ok := i.spec.Subnet.(PublicIPAllocator); ok {
-		a.ReleasePublicIP(i.pub)
+	} else if i.eni != nil {
+		i.eni.ReleasePublicIP()
 	}
 	i.pub = netip.Addr{}
 }

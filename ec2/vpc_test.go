@@ -41,7 +41,34 @@ func TestLaunchIntoVPCSubnet(t *testing.T) {
 	require.ErrorIs(t, err, vpc.ErrAddressExhausted, "the subnet's own error comes through")
 	assert.Len(t, svc.Instances(), free, "nothing half-launched")
 
-	for _, i := range insts {
+	for _, i := range insts[1:] {
+		require.NoError(t, i.Terminate())
+	}
+	s.RunFor(time.Minute)
+	assert.Equal(t, free-1, sn.AvailableIpAddressCount())
+
+	// A public IP on a VPC subnet is the ENI's: released on stop, assigned
+	// again on start, and the VPC sees it.
+	pub, err := svc.Launch(ec2.LaunchSpec{InstanceType: "t4g.nano", Subnet: sn, AssociatePublicIP: true})
+	require.NoError(t, err)
+	ip := pub.PublicIP()
+	require.True(t, ip.IsValid())
+	eni, _ = v.InterfaceAt(pub.PrivateIP())
+	got, ok := eni.PublicIP()
+	require.True(t, ok)
+	assert.Equal(t, ip, got)
+	s.RunFor(2 * time.Minute)
+	require.NoError(t, pub.Stop())
+	s.RunFor(time.Minute)
+	_, ok = eni.PublicIP()
+	assert.False(t, ok, "released on stop")
+	require.NoError(t, pub.Start())
+	// Whether the new address differs is the VPC pool's choice.
+	require.True(t, pub.PublicIP().IsValid())
+	got, _ = eni.PublicIP()
+	assert.Equal(t, pub.PublicIP(), got)
+
+	for _, i := range []*ec2.Instance{insts[0], pub} {
 		require.NoError(t, i.Terminate())
 	}
 	s.RunFor(time.Minute)
