@@ -71,3 +71,39 @@ func mmcWait(seed uint64, c int, d time.Duration) float64 {
 	s.RunFor(d)
 	return float64(total) / float64(n) / 1e6
 }
+
+// A Latin hypercube of 4 points covers each parameter's range evenly: every
+// quarter of the cooldown range and of the target range holds one point.
+func ExampleLatinHypercube() {
+	space, err := sweep.LatinHypercube(7, 4,
+		sweep.DurationRange("cooldown", 60*time.Second, 300*time.Second),
+		sweep.FloatRange("target_cpu", 30, 70),
+		sweep.Strings("policy", "target-tracking", "step"),
+	)
+	if err != nil {
+		panic(err)
+	}
+	for i := range space.Len() {
+		p := space.Point(i)
+		c, _ := p.Lookup("cooldown")
+		t, _ := p.Lookup("target_cpu")
+		pol, _ := p.Lookup("policy")
+		fmt.Printf("cooldown %-5v target %.1f%% %s\n", c.Duration().Round(time.Second), t.Float(), pol)
+	}
+	// Output:
+	// cooldown 2m31s target 69.8% step
+	// cooldown 4m9s  target 33.1% step
+	// cooldown 3m3s  target 43.8% target-tracking
+	// cooldown 1m50s target 58.8% target-tracking
+}
+
+// Each task of a Slurm job array (sbatch --array=1-4) finds its shard.
+func ExampleShardFromEnv() {
+	env := map[string]string{"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_MIN": "1"}
+	shard, ok, err := sweep.ShardFromEnv(func(k string) string { return env[k] })
+	fmt.Println(shard, ok, err)
+	fmt.Println("owns points 2, 3, 6:", shard.Owns(2), shard.Owns(3), shard.Owns(6))
+	// Output:
+	// 2/4 true <nil>
+	// owns points 2, 3, 6: true false true
+}

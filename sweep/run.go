@@ -285,8 +285,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				o.err = p.appendRun(sinks, Record{Point: o.point, Replica: o.replica, Seed: p.seed(o.point, o.replica), Values: o.vals})
 			}
 			if o.err != nil {
-				// Keep the error of the earliest run so that a sweep with
-				// several failing runs reports the same one each time.
+				// Report the earliest failing run of those that ran, so
+				// that with one worker the same one is reported each time.
 				if runErr == nil || o.point < errJob.point || (o.point == errJob.point && o.replica < errJob.replica) {
 					runErr, errJob = o.err, o.job
 				}
@@ -315,7 +315,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if runErr != nil {
 		return nil, runErr
 	}
-	if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil && donePoints < len(sts) {
 		return nil, fmt.Errorf("sweep: %q interrupted after %d of %d runs; run again with Resume to finish: %w", p.Name, doneRuns+executed, total, err)
 	}
 	for _, s := range sinks {
