@@ -20,9 +20,12 @@ type CidrCollection struct {
 // CidrCollectionChange adds blocks to a location ("PUT") or removes them
 // ("DELETE_IF_EXISTS").
 type CidrCollectionChange struct {
-	Action       string
+	// Action is "PUT" or "DELETE_IF_EXISTS".
+	Action string
+	// LocationName is the location (1–16 characters, not "*").
 	LocationName string
-	CidrList     []string
+	// CidrList are the blocks, such as "203.0.113.0/24".
+	CidrList []string
 }
 
 // ID returns the collection ID.

@@ -40,6 +40,7 @@ const (
 // AlarmIdentifier names the CloudWatch alarm a CLOUDWATCH_METRIC check
 // follows.
 type AlarmIdentifier struct {
+	// Region and Name identify the alarm.
 	Region, Name string
 }
 
@@ -92,15 +93,20 @@ type HealthCheckConfig struct {
 
 // HealthTransition is a change of a check's status.
 type HealthTransition struct {
-	At      sim.Time
+	// At is when the status changed.
+	At sim.Time
+	// Healthy is the new status.
 	Healthy bool
 }
 
 // CheckerObservation is one checker's current view, like an entry of
 // GetHealthCheckStatus.
 type CheckerObservation struct {
-	Region    string
-	Healthy   bool
+	// Region is the checker's region.
+	Region string
+	// Healthy is the checker's current view.
+	Healthy bool
+	// LastProbe is when the checker last sent a probe.
 	LastProbe sim.Time
 }
 

@@ -69,6 +69,7 @@ type GeoLocation struct {
 
 // Coordinates are a geoproximity location in degrees.
 type Coordinates struct {
+	// Latitude (−90…90) and Longitude (−180…180) in degrees.
 	Latitude, Longitude float64
 }
 
@@ -88,7 +89,9 @@ type GeoProximityLocation struct {
 // CidrRoutingConfig names the CIDR collection and the location in it that
 // an IP-based record serves; LocationName "*" is the default record.
 type CidrRoutingConfig struct {
+	// CollectionId is the ID of a CidrCollection.
 	CollectionId string
+	// LocationName is a location of the collection, or "*".
 	LocationName string
 }
 
@@ -158,6 +161,7 @@ const (
 
 var policyNames = [...]string{"simple", "weighted", "latency", "failover", "geolocation", "geoproximity", "IP-based", "multivalue"}
 
+// String names the policy as the developer guide does.
 func (p policy) String() string { return policyNames[p] }
 
 // usage returns the billing usage type of queries answered by the policy.

@@ -235,6 +235,7 @@ func (r *Route53) RegisterNameserver(addr netip.Addr, ns Nameserver) { r.nameser
 
 // ResolverRuleConfig describes a Resolver rule.
 type ResolverRuleConfig struct {
+	// Name is the rule's name, used in errors.
 	Name string
 	// DomainName is the domain the rule applies to (and its subdomains).
 	DomainName string

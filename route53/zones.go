@@ -32,9 +32,12 @@ type EndpointDNS interface {
 
 // StaticVPC is a plain VPC description, for runs without the vpc package.
 type StaticVPC struct {
-	VPCID     string
+	// VPCID is the VPC's ID, such as "vpc-1".
+	VPCID string
+	// VPCRegion is the VPC's region code.
 	VPCRegion string
-	CIDR      netip.Prefix
+	// CIDR is the VPC's primary IPv4 block.
+	CIDR netip.Prefix
 	// Endpoints are interface endpoints' private DNS names and ENI IPs.
 	Endpoints []vpc.DNSEntry
 }
@@ -132,7 +135,9 @@ func (z *HostedZone) ResourceRecordSets() []ResourceRecordSet {
 
 // TypeCount is the number of queries of one type.
 type TypeCount struct {
-	Type  string
+	// Type is the record type, such as "A".
+	Type string
+	// Count is the number of queries.
 	Count uint64
 }
 
@@ -366,8 +371,11 @@ type Change struct {
 // ChangeInfo describes an applied batch; changes take effect at once
 // (Route 53's PENDING→INSYNC propagation, about a minute, is not modelled).
 type ChangeInfo struct {
-	Id          string
-	Status      string
+	// Id is the change ID, such as "/change/C0123…".
+	Id string
+	// Status is always "INSYNC".
+	Status string
+	// SubmittedAt is when the batch was applied.
 	SubmittedAt sim.Time
 }
 
