@@ -177,3 +177,34 @@ func TestBehaviorPrecedence(t *testing.T) {
 	assert.Equal(t, 1, r.d.MatchBehavior("/images/sample.gif"))
 	assert.Equal(t, -1, r.d.MatchBehavior("/index.html"))
 }
+
+// TestDistributionsShareCachesNotObjects: two distributions on one network
+// share the edge cache but never each other's objects, and an
+// invalidation touches only its own distribution.
+func TestDistributionsShareCachesNotObjects(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	a := fixedOrigin(s, sim.Response{Status: 200, Bytes: 111, From: "a"})
+	b := fixedOrigin(s, sim.Response{Status: 200, Bytes: 222, From: "b"})
+	r := newRigOn(t, s, Config{Edges: []string{"IAD"}, DisableRegionalEdgeCaches: true}, simpleDist(a))
+	d2, err := r.cf.CreateDistribution(simpleDist(b))
+	require.NoError(t, err)
+	c := viewer(1, ashburn)
+	var got []sim.Response
+	for i, d := range []*Distribution{r.d, d2, r.d, d2} {
+		s.Schedule(sim.Time(time.Duration(i)*time.Second), func() {
+			s.Send(d, &sim.Request{Client: c, Method: "GET", Host: d.DomainName(), Path: "/same"}, func(_ *sim.Request, resp sim.Response) {
+				got = append(got, resp)
+			})
+		})
+	}
+	s.Schedule(sim.Time(10*time.Second), func() {
+		_, err := d2.CreateInvalidation("x", "/*")
+		require.NoError(t, err)
+	})
+	s.Run()
+	require.Len(t, got, 4)
+	assert.Equal(t, []string{"a", "b", "a", "b"}, []string{got[0].From, got[1].From, got[2].From, got[3].From})
+	assert.Equal(t, 1, r.cf.Caches()[0].Objects, "only the first distribution's object is left")
+	assert.Equal(t, uint64(1), r.d.Stats().Hits)
+	assert.Equal(t, uint64(1), d2.Stats().Hits)
+}

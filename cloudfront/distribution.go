@@ -32,6 +32,7 @@ type Distribution struct {
 	last          edgeChoice   // the edge chosen for lastPoint
 	lastPoint     geo.Point
 	keys          map[string]string // path → cache key, for path-only keys
+	keyPrefix     string            // "" for a network's first distribution, else its ID
 }
 
 // maxKeyMemo bounds the path → cache key memo.
@@ -74,6 +75,9 @@ func (cf *CloudFront) CreateDistribution(cfg DistributionConfig) (*Distribution,
 	d.id = "E" + strings.ToUpper(raw[:13])
 	d.from = "cloudfront:" + d.id
 	d.keys = map[string]string{}
+	if len(cf.dists) > 0 {
+		d.keyPrefix = d.id
+	}
 	d.domain = "d" + raw[3:16] + ".cloudfront.net"
 	d.arn = "arn:aws:cloudfront::" + cf.cfg.AccountID + ":distribution/" + d.id
 	for i := range cfg.Origins {
@@ -197,8 +201,6 @@ type viewerReq struct {
 	resp       sim.Response
 	result     string // x-edge-result-type
 	detailed   string // x-edge-detailed-result-type
-	originLat  time.Duration
-	fromOrigin bool
 
 	atEdgeFn, lookupFn, finishFn func()
 }
@@ -217,7 +219,11 @@ func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 	vr := d.newViewerReq()
 	vr.req, vr.reply, vr.edge, vr.rtt = req, reply, c.n, c.rtt
 	vr.https = req.Protocol == "" || !strings.EqualFold(req.Protocol, "HTTP")
-	vr.b, vr.stale, vr.key, vr.url, vr.originLat, vr.fromOrigin = nil, nil, "", "", 0, false
+	// b, key and url are set before they are read; stale is read only
+	// after lookup sets it, but is cleared so an old entry is not kept.
+	if vr.stale != nil {
+		vr.stale = nil
+	}
 	pre := c.rtt / 2
 	if last, ok := c.n.viewers[req.Client.ID]; !ok || s.Now().Sub(last) > d.cf.cfg.ViewerKeepAlive {
 		rounds := 1 // TCP
@@ -332,7 +338,6 @@ func cacheableMethod(m string) bool { return m == "GET" || m == "HEAD" || m == "
 
 // fetched receives the answer from the tiers above the edge.
 func (vr *viewerReq) fetched(r fetchResult) {
-	vr.originLat, vr.fromOrigin = r.originLatency, r.fromOrigin
 	if len(r.hops) > 0 {
 		vr.req.Hops = append(vr.req.Hops, r.hops...)
 	}
