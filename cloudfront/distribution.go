@@ -196,11 +196,11 @@ type viewerReq struct {
 	arrive sim.Time      // when the request reached the edge
 	https  bool
 
-	key, url   string
-	stale      *Entry // the edge's expired copy, revalidated on this request
-	resp       sim.Response
-	result     string // x-edge-result-type
-	detailed   string // x-edge-detailed-result-type
+	key, url string
+	stale    *Entry // the edge's expired copy, revalidated on this request
+	resp     sim.Response
+	result   string // x-edge-result-type
+	detailed string // x-edge-detailed-result-type
 
 	atEdgeFn, lookupFn, finishFn func()
 }
