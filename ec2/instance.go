@@ -237,9 +237,18 @@ func (i *Instance) trace(event string, fields ...sim.Field) {
 	}
 }
 
-func (i *Instance) setState(to State) {
+// enter moves the instance to state to and returns the state it left.
+// Transitions call announce once their timers and accounts are set up, so
+// that a subscriber acting on the event (terminating the instance, say)
+// finds it consistent.
+func (i *Instance) enter(to State) State {
 	from := i.state
 	i.state = to
+	return from
+}
+
+func (i *Instance) announce(from State) {
+	to := i.state
 	i.trace("StateChange", sim.F("from", string(from)), sim.F("to", string(to)))
 	i.e.notify(Event{Kind: EventStateChange, Instance: i, State: to, Previous: from})
 }
@@ -256,14 +265,15 @@ func (i *Instance) launch() {
 	i.launchTime = now
 	i.lastAcct = now
 	i.sysFailed = i.e.azDown[i.AZ()]
-	i.setState(StatePending)
+	from := i.enter(StatePending)
 	i.stateTimer = i.s.After(i.sample(i.e.cfg.PendingTime), i.toRunning)
+	i.announce(from)
 }
 
 func (i *Instance) toRunning() {
 	now := i.s.Now()
 	i.account(now)
-	i.setState(StateRunning)
+	from := i.enter(StateRunning)
 	i.startBilling()
 	i.creditsOnRun(now)
 	i.mon.start(i)
@@ -277,6 +287,7 @@ func (i *Instance) toRunning() {
 	if i.spec.Market == MarketSpot {
 		i.armSpot()
 	}
+	i.announce(from)
 }
 
 func (i *Instance) becomeReady() {
@@ -325,12 +336,13 @@ func (i *Instance) stop(hib bool) error {
 		i.endBilling()
 	}
 	i.hibernating = hib
-	i.setState(StateStopping)
+	from := i.enter(StateStopping)
 	d := i.e.cfg.StoppingTime
 	if hib {
 		d = i.e.cfg.HibernateTime
 	}
 	i.stateTimer = i.s.After(i.sample(d), i.toStopped)
+	i.announce(from)
 	return nil
 }
 
@@ -343,7 +355,7 @@ func (i *Instance) toStopped() {
 	if i.cr != nil {
 		i.cr.stoppedAt = i.s.Now()
 	}
-	i.setState(StateStopped)
+	i.announce(i.enter(StateStopped))
 }
 
 // Start starts a stopped instance (StartInstances): pending, then running
@@ -360,8 +372,9 @@ func (i *Instance) Start() error {
 	}
 	i.trace("StartInstances", sim.F("publicIp", addrString(i.pub)))
 	i.lastAcct = i.s.Now()
-	i.setState(StatePending)
+	from := i.enter(StatePending)
 	i.stateTimer = i.s.After(i.sample(i.e.cfg.PendingTime), i.toRunning)
+	i.announce(from)
 	return nil
 }
 
@@ -398,8 +411,9 @@ func (i *Instance) Terminate() error {
 		i.endBilling()
 	}
 	i.hibernating = false
-	i.setState(StateShuttingDown)
+	from := i.enter(StateShuttingDown)
 	i.stateTimer = i.s.After(i.sample(i.e.cfg.ShuttingDownTime), i.toTerminated)
+	i.announce(from)
 	return nil
 }
 
@@ -409,8 +423,9 @@ func (i *Instance) toTerminated() {
 	if h := i.spec.Host; h != nil {
 		h.used -= i.typ.VCPUs
 	}
-	i.setState(StateTerminated)
+	from := i.enter(StateTerminated)
 	i.e.gone()
+	i.announce(from)
 }
 
 // Fail makes the instance fail its instance status check: it stops

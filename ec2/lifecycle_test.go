@@ -462,3 +462,22 @@ func TestConfigValidation(t *testing.T) {
 	_, err := NewBasicSubnet("s", "us-east-1a", mustPrefix("10.0.0.0/8"))
 	require.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// A subscriber may act on an event at once: terminating an instance as it
+// enters running leaves nothing scheduled and bills the 60 s minimum.
+func TestSubscriberActsOnEvent(t *testing.T) {
+	w := newWorld(t, 1)
+	w.e.Subscribe(func(ev Event) {
+		if ev.Kind == EventStateChange && ev.State == StateRunning {
+			require.NoError(t, ev.Instance.Terminate())
+		}
+	})
+	i := w.launch(t, LaunchSpec{InstanceType: "t3.micro", Market: MarketSpot, AssociatePublicIP: true})
+	w.s.Run() // returns only when nothing is left scheduled
+	assert.Equal(t, StateTerminated, i.State())
+	assert.Zero(t, w.s.Len())
+	assert.Equal(t, []State{StatePending, StateRunning, StateShuttingDown, StateTerminated}, w.states(i))
+	box := w.items("SpotUsage:t3.micro")
+	require.Len(t, box, 1)
+	assert.InDelta(t, 60.0/3600, box[0].Quantity, 1e-12)
+}
