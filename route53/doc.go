@@ -43,7 +43,8 @@
 //   - Recursive resolvers (NewResolver, NewResolverPool) that cache
 //     answers for their TTL and negative answers for min(SOA TTL, SOA
 //     minimum), a share of which keep answers past the TTL, with the RTT to
-//     the nearest Route 53 edge location as query latency. A Forwarder is
+//     the nearest Route 53 edge location as query latency, optionally
+//     sending the client's subnet (EDNS0 client subnet). A Forwarder is
 //     a sim.Handler that resolves req.Host through the client's resolver
 //     and sends the request to the handler registered for the answer.
 //   - Query counts per zone and record type; billing per million queries
@@ -65,8 +66,7 @@
 // # What it leaves out
 //
 // Change propagation delay (changes are INSYNC at once), DNSSEC, traffic
-// policies, EDNS0 client subnet (resolvers route by their own location),
-// query logging, delegation to subzones within a zone, the 1,024 packets
+// policies, query logging, delegation to subzones within a zone, the 1,024 packets
 // per second Resolver limit, health-check latency measurement, and the
 // cheaper query tier beyond a billion queries a month. One public zone per
 // name (AWS allows several with different delegation sets). Domain names

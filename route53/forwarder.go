@@ -61,7 +61,7 @@ func (f *Forwarder) Serve(req *sim.Request, reply func(sim.Response)) {
 	if !strings.HasSuffix(name, ".") {
 		name += "."
 	}
-	a, lat := rv.Resolve(name, qtype)
+	a, lat := rv.ResolveFor(req.Client, name, qtype)
 	if f.cfg.OnResolve != nil {
 		f.cfg.OnResolve(req, a)
 	}

@@ -61,6 +61,11 @@ type ResolverConfig struct {
 	// MaxEntries bounds the cache before expired entries are swept; 0
 	// means 65536.
 	MaxEntries int
+	// ClientSubnet sends the client's subnet and location upstream (EDNS0
+	// client subnet, as large public resolvers do), so that latency,
+	// geolocation, geoproximity and IP-based routing see the client rather
+	// than the resolver; used by ResolveFor and the Forwarder.
+	ClientSubnet bool
 }
 
 // Resolver is a caching recursive resolver. Answers are cached for their
@@ -82,6 +87,7 @@ type Resolver struct {
 type cacheKey struct {
 	name  string
 	qtype uint16
+	scope netip.Prefix // client subnet with ECS; zero otherwise
 }
 
 type cacheEntry struct {
@@ -163,6 +169,28 @@ func (rv *Resolver) Flush() { clear(rv.cache) }
 // on a hit, plus UpstreamRTT on a miss. It does not allocate on a hit for
 // a name that is already canonical (lower case with the trailing dot).
 func (rv *Resolver) Resolve(name string, qtype uint16) (Answer, time.Duration) {
+	return rv.resolve(name, qtype, netip.Prefix{}, rv.src)
+}
+
+// ResolveFor resolves for a client. A resolver with ClientSubnet set sends
+// the client's subnet (/24 for IPv4, /56 for IPv6) and location upstream,
+// as EDNS0 client subnet, and caches answers per subnet; otherwise it is
+// Resolve.
+func (rv *Resolver) ResolveFor(c sim.Client, name string, qtype uint16) (Answer, time.Duration) {
+	if !rv.cfg.ClientSubnet || !c.IP.IsValid() {
+		return rv.resolve(name, qtype, netip.Prefix{}, rv.src)
+	}
+	ip := c.IP.Unmap()
+	bits := 24
+	if ip.Is6() {
+		bits = 56
+	}
+	scope, _ := ip.Prefix(bits)
+	src := Source{IP: scope.Addr(), Location: geo.Point{Lat: c.Lat, Lon: c.Lon}, Country: c.Country, Subdivision: c.Subdivision, VPC: rv.src.VPC}
+	return rv.resolve(name, qtype, scope, src)
+}
+
+func (rv *Resolver) resolve(name string, qtype uint16, scope netip.Prefix, src Source) (Answer, time.Duration) {
 	n, ok := fastCanonical(name)
 	if !ok {
 		var err error
@@ -171,7 +199,7 @@ func (rv *Resolver) Resolve(name string, qtype uint16) (Answer, time.Duration) {
 		}
 	}
 	now := rv.r.s.Now()
-	k := cacheKey{n, qtype}
+	k := cacheKey{n, qtype, scope}
 	if e, ok := rv.cache[k]; ok && now < e.until {
 		rv.hits++
 		a := e.ans
@@ -182,7 +210,7 @@ func (rv *Resolver) Resolve(name string, qtype uint16) (Answer, time.Duration) {
 		return a, rv.clientRTT
 	}
 	rv.misses++
-	a := rv.upstream.Query(n, qtype, rv.src)
+	a := rv.upstream.Query(n, qtype, src)
 	if a.TTL > 0 && a.Rcode != dns.RcodeServerFailure && a.Rcode != dns.RcodeFormatError {
 		if len(rv.cache) >= rv.cfg.MaxEntries {
 			rv.sweep(now)

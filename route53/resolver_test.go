@@ -252,3 +252,28 @@ func TestResolverForPool(t *testing.T) {
 	_, ok = r.ResolverFor(sim.Client{Resolver: "nope"})
 	assert.False(t, ok)
 }
+
+func TestClientSubnet(t *testing.T) {
+	_, r := newService(t, 1)
+	z := newZone(t, r, "example.com")
+	for _, rec := range []struct{ id, cc, ip string }{{"de", "DE", "192.0.2.1"}, {"jp", "JP", "192.0.2.2"}, {"def", "*", "192.0.2.9"}} {
+		mustChange(t, r, z, ResourceRecordSet{Name: "geo.example.com", Type: "A", SetIdentifier: rec.id, GeoLocation: &GeoLocation{CountryCode: rec.cc}, TTL: 60, ResourceRecords: []string{rec.ip}})
+	}
+	// A public resolver in the US serving clients worldwide.
+	us := from(t, "US", "")
+	plain, err := r.NewResolver(ResolverConfig{Name: "anycast", Location: us.Location, Country: "US"})
+	require.NoError(t, err)
+	ecs, err := r.NewResolver(ResolverConfig{Name: "anycast-ecs", Location: us.Location, Country: "US", ClientSubnet: true})
+	require.NoError(t, err)
+	de := sim.Client{IP: netip.MustParseAddr("198.51.100.7"), Country: "DE"}
+	jp := sim.Client{IP: netip.MustParseAddr("203.0.113.7"), Country: "JP"}
+	jp2 := sim.Client{IP: netip.MustParseAddr("203.0.113.99"), Country: "JP"}
+	q := func(rv *Resolver, c sim.Client) string { a, _ := rv.ResolveFor(c, "geo.example.com.", dns.TypeA); return first(a) }
+	assert.Equal(t, "192.0.2.9", q(plain, de), "without ECS the resolver's own location decides")
+	assert.Equal(t, "192.0.2.9", q(plain, jp))
+	assert.Equal(t, "192.0.2.1", q(ecs, de))
+	assert.Equal(t, "192.0.2.2", q(ecs, jp))
+	assert.Equal(t, "192.0.2.2", q(ecs, jp2))
+	assert.Equal(t, uint64(1), ecs.Hits(), "one cache entry per /24")
+	assert.Equal(t, uint64(2), ecs.Misses())
+}
