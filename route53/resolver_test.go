@@ -268,7 +268,10 @@ func TestClientSubnet(t *testing.T) {
 	de := sim.Client{IP: netip.MustParseAddr("198.51.100.7"), Country: "DE"}
 	jp := sim.Client{IP: netip.MustParseAddr("203.0.113.7"), Country: "JP"}
 	jp2 := sim.Client{IP: netip.MustParseAddr("203.0.113.99"), Country: "JP"}
-	q := func(rv *Resolver, c sim.Client) string { a, _ := rv.ResolveFor(c, "geo.example.com.", dns.TypeA); return first(a) }
+	q := func(rv *Resolver, c sim.Client) string {
+		a, _ := rv.ResolveFor(c, "geo.example.com.", dns.TypeA)
+		return first(a)
+	}
 	assert.Equal(t, "192.0.2.9", q(plain, de), "without ECS the resolver's own location decides")
 	assert.Equal(t, "192.0.2.9", q(plain, jp))
 	assert.Equal(t, "192.0.2.1", q(ecs, de))
