@@ -51,6 +51,20 @@
 //     by policy (alias queries to AWS resources free), per hosted zone, per
 //     health check (with feature surcharges) and per Resolver endpoint ENI.
 //
+// # Wiring it into an architecture
+//
+//	r, _ := route53.New(s, route53.Config{Metrics: cw, Billing: ledger})
+//	// Any service with a DNS name and a handler (an ALB, a distribution):
+//	lb := &route53.Resource{Name: alb.DNSName(), IPs: ips, Health: func() bool { … }}
+//	r.RegisterResource(lb, alb)
+//	z, _ := r.CreateHostedZone(route53.HostedZoneConfig{Name: "example.com"})
+//	r.ChangeResourceRecordSets(z.ID(), []route53.Change{{Action: "CREATE",
+//		ResourceRecordSet: route53.ResourceRecordSet{Name: "www.example.com", Type: "A",
+//			AliasTarget: &route53.AliasTarget{DNSName: alb.DNSName(), EvaluateTargetHealth: true}}}})
+//	r.NewResolverPool(route53.ResolverPoolConfig{Name: "isp-de", Count: 20, Country: "DE", …})
+//	front := r.NewForwarder(route53.ForwarderConfig{}) // a sim.Handler
+//	s.Send(front, &sim.Request{Host: "www.example.com", Client: sim.Client{ID: 7, Resolver: "isp-de"}}, done)
+//
 // # Assumptions (knobs, marked in their doc comments)
 //
 // The number of checkers per check (AWS says "about 15"), the alarm poll
