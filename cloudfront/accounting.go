@@ -33,7 +33,8 @@ type Stats struct {
 	// extra layer (the billed ones).
 	OriginShieldRequests uint64
 	// BytesDownloaded is bytes served for GET, HEAD and OPTIONS;
-	// BytesUploaded is request bytes of POST and PUT.
+	// BytesUploaded is request bytes of POST and PUT that went on to the
+	// origin.
 	BytesDownloaded, BytesUploaded int64
 }
 
@@ -76,6 +77,7 @@ type billAgg struct {
 	http, https     [len(geographies)]uint64
 	shield          [len(geographies)]uint64
 	functions       uint64
+	fle             uint64
 	lambdaRequests  uint64
 	lambdaGBSeconds float64
 }
@@ -108,7 +110,11 @@ func (d *Distribution) account(vr *viewerReq, now sim.Time) {
 	var down, up int64
 	switch vr.req.Method {
 	case "POST", "PUT":
-		up = vr.req.Bytes
+		// Bytes uploaded to the origin: a request refused at the edge
+		// uploaded nothing there.
+		if vr.result != ResultError {
+			up = vr.req.Bytes
+		}
 	default:
 		down = resp.Bytes
 	}
@@ -219,6 +225,7 @@ func (d *Distribution) flushBilling() {
 		add(p+"-OriginShield-Requests", float64(b.shield[i]), "Requests", price(pr.OriginShieldPer10k, g)/10000)
 	}
 	add("Executions-CloudFrontFunctions", float64(b.functions), "Requests", pr.FunctionsPerMillion/1e6)
+	add("FieldLevelEncryption-Requests", float64(b.fle), "Requests", pr.FieldLevelEncryptionPer10k/10000)
 	add("Lambda-Edge-Request", float64(b.lambdaRequests), "Requests", pr.LambdaEdgePerMillion/1e6)
 	add("Lambda-Edge-GB-Second", b.lambdaGBSeconds, "Lambda-GB-Second", pr.LambdaEdgePerGBSecond)
 	*b = billAgg{}

@@ -222,6 +222,27 @@ type CacheBehavior struct {
 	// FunctionAssociations attach functions to event points (at most one
 	// per event type).
 	FunctionAssociations []FunctionAssociation
+	// FieldLevelEncryption, when set, encrypts POST form fields at the edge.
+	FieldLevelEncryption *FieldLevelEncryption
+}
+
+// Field-level encryption limits (field-level-encryption.html).
+const (
+	MaxFLEFields       = 10
+	MaxFLEFieldBytes   = 16 << 10
+	MaxFLERequestBytes = 1 << 20
+)
+
+// FieldLevelEncryption encrypts the named form fields of POST requests
+// with an RSA public key at the edge, so only the origin can read them.
+// The model keeps its limits and its charge: a POST larger than
+// MaxFLERequestBytes is refused with 413, and each encrypted request is
+// billed. (The encryption itself changes nothing the simulation sees.)
+type FieldLevelEncryption struct {
+	// ProfileName names the FLE profile.
+	ProfileName string
+	// Fields are the form field names to encrypt (1..MaxFLEFields).
+	Fields []string
 }
 
 // OriginProtocolPolicy says how CloudFront connects to a custom origin.
@@ -530,6 +551,10 @@ func (c *DistributionConfig) validate() error {
 			if !keyGroups[kg] {
 				return fmt.Errorf("cloudfront: cache behavior %s: TrustedKeyGroups names unknown key group %q: %w", name, kg, ErrInvalidConfig)
 			}
+		}
+		if fle := b.FieldLevelEncryption; fle != nil && (len(fle.Fields) == 0 || len(fle.Fields) > MaxFLEFields) {
+			return fmt.Errorf("cloudfront: cache behavior %s: FieldLevelEncryption %q has %d fields, want 1..%d: %w",
+				name, fle.ProfileName, len(fle.Fields), MaxFLEFields, ErrInvalidConfig)
 		}
 		return validateFunctions(b.FunctionAssociations, name)
 	}

@@ -288,6 +288,13 @@ func (vr *viewerReq) atEdge() {
 		vr.fail(403, "MethodNotAllowed")
 		return
 	}
+	if b.FieldLevelEncryption != nil && req.Method == "POST" {
+		if req.Bytes > MaxFLERequestBytes {
+			vr.fail(413, "RequestEntityTooLarge")
+			return
+		}
+		d.bill.fle++
+	}
 	if len(b.keyGroups) > 0 {
 		if err := VerifySignedRequest(req, b.keyGroups, s.Wall(s.Now())); err != nil {
 			vr.fail(403, "AccessDenied")

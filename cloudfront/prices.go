@@ -102,6 +102,9 @@ type Prices struct {
 	// FunctionsPerMillion is CloudFront Functions' price per million
 	// invocations.
 	FunctionsPerMillion float64
+	// FieldLevelEncryptionPer10k is charged per 10,000 requests with
+	// field-level encryption, on top of the request fee.
+	FieldLevelEncryptionPer10k float64
 	// LambdaEdgePerMillion and LambdaEdgePerGBSecond are Lambda@Edge's
 	// request and duration prices.
 	LambdaEdgePerMillion, LambdaEdgePerGBSecond float64
@@ -121,12 +124,13 @@ func DefaultPrices() Prices {
 			GeoJP: 0.0090, GeoAU: 0.0090, GeoAP: 0.0090, GeoIN: 0.0090},
 		HTTPSRequestsPer10k: map[Geography]float64{GeoUS: 0.0100, GeoEU: 0.0120, GeoZA: 0.0220, GeoSA: 0.0220,
 			GeoJP: 0.0120, GeoAU: 0.0125, GeoAP: 0.0120, GeoIN: 0.0120},
-		OriginShieldPer10k:    map[Geography]float64{GeoUS: 0.0075, GeoEU: 0.0075, GeoJP: 0.0090, GeoAP: 0.0090, GeoAU: 0.0090, GeoSA: 0.0160, GeoIN: 0.0090, GeoZA: 0.0160},
-		InvalidationPerPath:   0.005,
-		FreeInvalidationPaths: 1000,
-		FunctionsPerMillion:   0.10,
-		LambdaEdgePerMillion:  0.60,
-		LambdaEdgePerGBSecond: 0.00005001,
+		OriginShieldPer10k:         map[Geography]float64{GeoUS: 0.0075, GeoEU: 0.0075, GeoJP: 0.0090, GeoAP: 0.0090, GeoAU: 0.0090, GeoSA: 0.0160, GeoIN: 0.0090, GeoZA: 0.0160},
+		InvalidationPerPath:        0.005,
+		FreeInvalidationPaths:      1000,
+		FunctionsPerMillion:        0.10,
+		FieldLevelEncryptionPer10k: 0.02,
+		LambdaEdgePerMillion:       0.60,
+		LambdaEdgePerGBSecond:      0.00005001,
 	}
 }
 

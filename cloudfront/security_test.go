@@ -248,3 +248,33 @@ func TestCacheKey(t *testing.T) {
 	}
 	assert.Equal(t, "v=1", o.seen[0].Query, "only key query strings are forwarded")
 }
+
+// TestFieldLevelEncryption: POSTs over 1 MB are refused, smaller ones are
+// served and billed at $0.02 per 10,000.
+func TestFieldLevelEncryption(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	dc := simpleDist(fixedOrigin(s, sim.Response{Status: 201}))
+	dc.DefaultCacheBehavior.AllowedMethods = AllMethods
+	dc.DefaultCacheBehavior.FieldLevelEncryption = &FieldLevelEncryption{ProfileName: "cards", Fields: []string{"card_number"}}
+	b := &recordingBiller{}
+	r := newRigOn(t, s, Config{Edges: []string{"IAD"}, Billing: b}, dc)
+	small, big := &answer{}, &answer{}
+	for _, x := range []struct {
+		a     *answer
+		bytes int64
+	}{{small, 4096}, {big, MaxFLERequestBytes + 1}} {
+		s.Schedule(0, func() {
+			req := &sim.Request{Client: viewer(1, ashburn), Method: "POST", Host: r.d.DomainName(), Path: "/pay", Bytes: x.bytes}
+			s.Send(r.d, req, func(_ *sim.Request, resp sim.Response) { x.a.resp = resp })
+		})
+	}
+	s.Run()
+	r.cf.Flush()
+	assert.Equal(t, 201, small.resp.Status)
+	assert.Equal(t, 413, big.resp.Status)
+	assert.Equal(t, 1.0, b.quantity("FieldLevelEncryption-Requests"))
+	assert.Equal(t, int64(4096), r.d.Stats().BytesUploaded)
+	dc.DefaultCacheBehavior.FieldLevelEncryption = &FieldLevelEncryption{ProfileName: "none"}
+	_, err := r.cf.CreateDistribution(dc)
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+}
