@@ -481,3 +481,43 @@ func TestSubscriberActsOnEvent(t *testing.T) {
 	require.Len(t, box, 1)
 	assert.InDelta(t, 60.0/3600, box[0].Quantity, 1e-12)
 }
+
+func TestRespondAndStatsConservation(t *testing.T) {
+	w := newWorld(t, 1)
+	i := w.launch(t, LaunchSpec{InstanceType: "c6i.large", Server: ServerConfig{
+		MaxQueue: 3,
+		Respond: func(req *sim.Request) sim.Response {
+			if req.Path == "/missing" {
+				return sim.Response{Status: 404, Bytes: 10}
+			}
+			return sim.Response{Status: 200, Bytes: 2048}
+		},
+	}})
+	w.at(30 * time.Second)
+	codes := map[int]int{}
+	for k := 0; k < 10; k++ {
+		path := "/"
+		if k%2 == 1 {
+			path = "/missing"
+		}
+		w.s.Send(i, &sim.Request{Path: path, Work: time.Second}, func(r *sim.Request, resp sim.Response) {
+			codes[resp.Status]++
+			if resp.Status != 0 {
+				assert.Equal(t, "ec2:"+i.ID(), resp.From, "From is filled in")
+				require.Len(t, r.Hops, 1)
+				assert.Equal(t, resp.Status, r.Hops[0].Status)
+			}
+		})
+	}
+	w.at(32 * time.Second)
+	require.NoError(t, i.Stop()) // resets what is still inside
+	st := i.Stats()
+	assert.Equal(t, st.Arrived, st.Rejected+st.Completed+st.Reset+uint64(i.InFlight()))
+	// Two served at 30–31 s, two at 31–32 s, the fifth reset when it had
+	// just started.
+	assert.Equal(t, uint64(5), st.Rejected, "2 vCPUs + 3 queued accepted")
+	assert.Equal(t, uint64(4), st.Completed)
+	assert.Equal(t, uint64(1), st.Reset)
+	assert.Equal(t, map[int]int{0: 6, 200: 2, 404: 2}, codes)
+	assert.Equal(t, int64(2*(2048+10)), st.BytesOut)
+}
