@@ -50,7 +50,8 @@
 //
 // Invalidations (CreateInvalidation) complete after Config.InvalidationTime
 // and then remove matching copies from every location. Access logs are
-// CloudFront's standard tab-separated format (LogRecord, ParseAccessLog).
+// CloudFront's standard tab-separated format (LogRecord, ParseAccessLog);
+// LogParser reads them back for workload's replay.
 // Metrics go to namespace AWS/CloudFront each minute with dimensions
 // DistributionId and Region=Global; line items (per-GB data transfer and
 // per-request charges by the serving edge's pricing geography, Origin

@@ -2,12 +2,16 @@ package cloudfront
 
 import (
 	"bytes"
+	"io"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/nimbus-sim/nimbus/workload"
 )
 
 // A line in the documented format (AccessLogs.html example, second line).
@@ -68,4 +72,27 @@ func FuzzParseLogLine(f *testing.F) {
 			t.Fatalf("round trip changed\n%+v\nto\n%+v", r, back)
 		}
 	})
+}
+
+// TestLogParserForReplay: a log written by a run reads back through
+// workload's line reader as the requests the viewers sent.
+func TestLogParserForReplay(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteLogHeader(&buf))
+	buf.WriteString(sampleLogLine + "\n")
+	rd := workload.NewLineReader(&buf, LogParser())
+	rec, err := rd.Read()
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2019, 12, 13, 21, 20, 37, 999_000_000, time.UTC), rec.Time)
+	assert.Equal(t, netip.MustParseAddr("192.0.2.100"), rec.ClientIP)
+	assert.Equal(t, "GET", rec.Method)
+	assert.Equal(t, "/index.html", rec.Path)
+	assert.Equal(t, "d111111abcdef8.cloudfront.net", rec.Host)
+	assert.Equal(t, int64(23), rec.Bytes)
+	_, err = rd.Read()
+	assert.ErrorIs(t, err, io.EOF)
+
+	_, err = workload.NewLineReader(strings.NewReader("garbage\n"), LogParser()).Read()
+	assert.ErrorIs(t, err, workload.ErrBadRecord)
+	assert.ErrorIs(t, err, ErrMalformedLog)
 }
