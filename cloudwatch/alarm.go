@@ -493,7 +493,7 @@ func (a *Alarm) evaluate(now sim.Time) {
 			vals[i] = math.NaN()
 		}
 		if s := a.series; s != nil && (a.metric.Unit == "" || a.metric.Unit == s.unit) {
-			seriesStat(s, &a.st, start, a.period, vals, &a.scratch, &cw.pivot)
+			seriesStat(s, &a.st, start, a.period, vals, &a.scratch)
 			if a.cfg.EvaluateLowSampleCountPercentile == "ignore" && a.st.kind == kPercentile {
 				lowSamples = a.lowSampleCount(r)
 			}
@@ -633,51 +633,77 @@ var operatorWords = map[ComparisonOperator]string{
 	LessThanOrEqualToThreshold:    "less than or equal to",
 }
 
-// reasonFor builds an AWS-style state reason.
+// reasonFor builds an AWS-style state reason, such as "Threshold Crossed:
+// 3 out of the last 3 datapoints [85 (23/11/26 09:31:00), ...] were greater
+// than the threshold (70) (minimum 3 datapoints for OK -> ALARM
+// transition)." It appends rather than formats: flapping alarms build many.
 func (a *Alarm) reasonFor(next StateValue, pts []pointClass, vals []float64, start sim.Time) string {
-	var b strings.Builder
 	real := 0
 	for i := len(pts) - 1; i >= 0 && real < a.n; i-- {
 		if pts[i] != pMissing {
 			real++
 		}
 	}
+	b := make([]byte, 0, 256)
 	if next == StateInsufficientData || real == 0 {
-		fmt.Fprintf(&b, "%s: no datapoints were received for the last %d periods", map[bool]string{true: "Insufficient Data", false: "Threshold Crossed"}[next == StateInsufficientData], len(pts))
-		if next != StateInsufficientData {
-			fmt.Fprintf(&b, " and %d missing datapoints were treated as [%s]", a.n, map[StateValue]string{StateAlarm: "Breaching", StateOK: "NonBreaching"}[next])
+		if next == StateInsufficientData {
+			b = append(b, "Insufficient Data"...)
+		} else {
+			b = append(b, "Threshold Crossed"...)
 		}
-		b.WriteString(".")
-		return b.String()
+		b = append(b, ": no datapoints were received for the last "...)
+		b = strconv.AppendInt(b, int64(len(pts)), 10)
+		b = append(b, " periods"...)
+		if next != StateInsufficientData {
+			b = append(b, " and "...)
+			b = strconv.AppendInt(b, int64(a.n), 10)
+			b = append(b, " missing datapoints were treated as ["...)
+			b = append(b, map[bool]string{true: "Breaching", false: "NonBreaching"}[next == StateAlarm]...)
+			b = append(b, ']')
+		}
+		return string(append(b, '.'))
 	}
-	fmt.Fprintf(&b, "Threshold Crossed: %d out of the last %d datapoints [", real, a.n)
+	b = append(b, "Threshold Crossed: "...)
+	b = strconv.AppendInt(b, int64(real), 10)
+	b = append(b, " out of the last "...)
+	b = strconv.AppendInt(b, int64(a.n), 10)
+	b = append(b, " datapoints ["...)
 	shown := 0
 	for i := len(pts) - 1; i >= 0 && shown < real; i-- {
 		if pts[i] == pMissing {
 			continue
 		}
 		if shown > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		w := a.cw.s.Wall(start + sim.Time(i)*sim.Time(a.period)).UTC()
-		fmt.Fprintf(&b, "%s (%s)", strconv.FormatFloat(vals[i], 'f', -1, 64), w.Format("02/01/06 15:04:05"))
+		b = strconv.AppendFloat(b, vals[i], 'f', -1, 64)
+		b = append(b, " ("...)
+		b = a.cw.s.Wall(start+sim.Time(i)*sim.Time(a.period)).UTC().AppendFormat(b, "02/01/06 15:04:05")
+		b = append(b, ')')
 		shown++
 	}
-	not := ""
+	b = append(b, "] were "...)
 	if next == StateOK {
-		not = "not "
+		b = append(b, "not "...)
 	}
+	b = append(b, operatorWords[a.cfg.ComparisonOperator]...)
+	b = append(b, " the threshold ("...)
+	b = strconv.AppendFloat(b, a.cfg.Threshold, 'f', -1, 64)
+	b = append(b, ") (minimum "...)
 	minimum := 1
 	if next == StateAlarm {
 		minimum = a.m
 	}
-	fmt.Fprintf(&b, "] were %s%s the threshold (%s) (minimum %d datapoint", not, operatorWords[a.cfg.ComparisonOperator],
-		strconv.FormatFloat(a.cfg.Threshold, 'f', -1, 64), minimum)
+	b = strconv.AppendInt(b, int64(minimum), 10)
+	b = append(b, " datapoint"...)
 	if minimum != 1 {
-		b.WriteString("s")
+		b = append(b, 's')
 	}
-	fmt.Fprintf(&b, " for %s -> %s transition).", a.state, next)
-	return b.String()
+	b = append(b, " for "...)
+	b = append(b, a.state...)
+	b = append(b, " -> "...)
+	b = append(b, next...)
+	return string(append(b, " transition)."...))
 }
 
 func (a *Alarm) addHistory(h HistoryItem) {
@@ -698,7 +724,7 @@ func (a *Alarm) setState(next StateValue, reason string, now sim.Time) {
 	a.state, a.reason, a.updated = next, reason, now
 	a.lastRepeat, a.repeated = now, true
 	a.addHistory(HistoryItem{Timestamp: now, Type: "StateUpdate", OldState: old, NewState: next, Reason: reason,
-		Summary: fmt.Sprintf("Alarm updated from %s to %s", old, next)})
+		Summary: "Alarm updated from " + string(old) + " to " + string(next)})
 	cw := a.cw
 	if cw.s.Tracing() {
 		cw.s.Trace("cloudwatch", "SetAlarmState", a.name, sim.F("old", string(old)), sim.F("new", string(next)), sim.F("reason", reason))
@@ -715,13 +741,13 @@ func (a *Alarm) setState(next StateValue, reason string, now sim.Time) {
 }
 
 func (a *Alarm) runAction(act AlarmAction, c StateChange) {
-	summary := fmt.Sprintf("Action executed for state %s", c.NewState)
-	if p, ok := act.(ScalingPolicy); ok {
-		summary = fmt.Sprintf("Successfully executed action %s", p.PolicyARN())
-	} else if t, ok := act.(*Topic); ok {
-		summary = fmt.Sprintf("Successfully executed action %s", t.Name())
-	}
 	if !c.Repeat {
+		summary := "Action executed for state " + string(c.NewState)
+		if p, ok := act.(ScalingPolicy); ok {
+			summary = "Successfully executed action " + p.PolicyARN()
+		} else if t, ok := act.(*Topic); ok {
+			summary = "Successfully executed action " + t.Name()
+		}
 		a.addHistory(HistoryItem{Timestamp: c.Time, Type: "Action", Summary: summary, NewState: c.NewState})
 	}
 	act.Execute(a, c)

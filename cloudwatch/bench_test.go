@@ -40,3 +40,37 @@ func BenchmarkPutMetricData(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAlarmEvaluate runs 1,000 alarms (3 of 3, 1-minute periods, each
+// on its own instance metric) evaluated every minute over one simulated day,
+// with every metric published once a minute. One op is one simulated day;
+// the target is under a second of host time.
+func BenchmarkAlarmEvaluate(b *testing.B) {
+	const alarms = 1000
+	b.ReportAllocs()
+	for range b.N {
+		b.StopTimer()
+		s := sim.New(sim.Config{Seed: 1})
+		cw, _ := New(s, Config{})
+		handles := make([]*Series, alarms)
+		for i := range handles {
+			dims := []Dimension{{"InstanceId", fmt.Sprintf("i-%017x", i)}}
+			handles[i] = cw.Series("AWS/EC2", "CPUUtilization", dims, UnitPercent)
+			_, err := cw.PutMetricAlarm(AlarmConfig{AlarmName: fmt.Sprintf("cpu-high-%d", i), Namespace: "AWS/EC2",
+				MetricName: "CPUUtilization", Dimensions: dims, Statistic: Average, Period: 60, EvaluationPeriods: 3,
+				Threshold: 70, ComparisonOperator: GreaterThanThreshold})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		r := s.Stream("bench/cpu")
+		s.Every(sim.Time(time.Minute), time.Minute, func(now sim.Time) {
+			for _, h := range handles {
+				h.Put(now-sim.Time(time.Minute), 40+40*r.Float64())
+			}
+		})
+		b.StartTimer()
+		s.RunUntil(sim.Time(24 * time.Hour))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/(alarms*1440), "ns/evaluation")
+}

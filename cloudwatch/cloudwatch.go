@@ -33,7 +33,6 @@ type CloudWatch struct {
 	seed   maphash.Seed
 	index  map[uint64]*series
 	all    []*series // creation order
-	pivot  bucket    // reusable B-tree search key
 	nextGC sim.Time
 
 	stages []*stage // FIFO by arrival

@@ -96,6 +96,9 @@ type agg struct {
 	sk               *sketch
 	noDist           bool
 	sorted           bool
+	// inline holds a bucket's first sample, so a metric published once per
+	// period costs no allocation beyond its bucket.
+	inline [1]float64
 }
 
 func (a *agg) reset() {

@@ -131,7 +131,7 @@ func (cw *CloudWatch) GetMetricStatistics(in GetMetricStatisticsInput) ([]Datapo
 	}
 	period := time.Duration(in.Period) * time.Second
 	aggs := make([]agg, n)
-	s.aggregate(start, period, aggs, len(ext) > 0, &cw.pivot)
+	s.aggregate(start, period, aggs, len(ext) > 0)
 	var out []Datapoint
 	for k := range aggs {
 		a := &aggs[k]
@@ -419,11 +419,11 @@ func (cw *CloudWatch) statSeries(ms *MetricStat, st *statistic, start sim.Time, 
 	if s == nil || (ms.Unit != "" && ms.Unit != s.unit) {
 		return s
 	}
-	seriesStat(s, st, start, period, out, scratch, &cw.pivot)
+	seriesStat(s, st, start, period, out, scratch)
 	return s
 }
 
-func seriesStat(s *series, st *statistic, start sim.Time, period time.Duration, out []float64, scratch *[]agg, pivot *bucket) {
+func seriesStat(s *series, st *statistic, start sim.Time, period time.Duration, out []float64, scratch *[]agg) {
 	var aggs []agg
 	if scratch != nil && cap(*scratch) >= len(out) {
 		aggs = (*scratch)[:len(out)]
@@ -436,7 +436,7 @@ func seriesStat(s *series, st *statistic, start sim.Time, period time.Duration, 
 			*scratch = aggs
 		}
 	}
-	s.aggregate(start, period, aggs, st.extended(), pivot)
+	s.aggregate(start, period, aggs, st.extended())
 	for k := range aggs {
 		if v, ok := aggs[k].value(st); ok {
 			out[k] = v

@@ -30,19 +30,41 @@ type bucket struct {
 	agg
 }
 
-func bucketLess(a, b *bucket) bool { return a.start < b.start }
+// bucketRef is a tree item: the start is kept beside the pointer so that
+// searches compare within the node, without touching the buckets.
+type bucketRef struct {
+	start sim.Time
+	b     *bucket
+}
+
+func bucketLess(a, b bucketRef) bool { return a.start < b.start }
+
+// newBucket returns an empty bucket whose first sample is stored inline.
+func newBucket(start sim.Time) *bucket {
+	b := &bucket{start: start}
+	b.raw = b.inline[:0:1]
+	return b
+}
 
 // tier holds one resolution's buckets ordered by time. hot is the bucket
 // written last, so a stream of datapoints for the current minute skips the
-// tree.
+// tree. recent holds the newest buckets in time order, with the invariant
+// that it contains every bucket of the tree starting at or after recent[0]:
+// alarm evaluations, which read the last few periods, scan it instead of
+// the tree.
 type tier struct {
 	tierSpec
-	tree *btree.BTreeG[*bucket]
-	hot  *bucket
+	tree   *btree.BTreeG[bucketRef]
+	hot    *bucket
+	recent []*bucket
 }
 
 // btreeDegree is the B-tree node degree; 32 keeps nodes about a cache page.
 const btreeDegree = 32
+
+// recentCap bounds tier.recent: enough for 30 one-minute periods and the
+// extra look-back.
+const recentCap = 40
 
 // bucketAt returns the bucket containing t, creating it if needed.
 func (tr *tier) bucketAt(t sim.Time) *bucket {
@@ -50,14 +72,70 @@ func (tr *tier) bucketAt(t sim.Time) *bucket {
 		return h
 	}
 	start := floorTime(t, tr.res)
-	key := bucket{start: start}
-	b, ok := tr.tree.Get(&key)
-	if !ok {
-		b = &bucket{start: start}
-		tr.tree.ReplaceOrInsert(b)
+	n := len(tr.recent)
+	newest := n > 0 && start > tr.recent[n-1].start
+	if !newest {
+		if r, ok := tr.tree.Get(bucketRef{start: start}); ok {
+			tr.hot = r.b
+			return r.b
+		}
 	}
+	b := newBucket(start)
+	tr.tree.ReplaceOrInsert(bucketRef{start, b})
 	tr.hot = b
+	switch {
+	case newest:
+		tr.recent = append(tr.recent, b)
+	case n == 0:
+		if m, _ := tr.tree.Max(); m.b == b {
+			tr.recent = append(tr.recent, b)
+		}
+	case start > tr.recent[0].start:
+		i, _ := slices.BinarySearchFunc(tr.recent, start, func(x *bucket, t sim.Time) int { return cmp.Compare(x.start, t) })
+		tr.recent = slices.Insert(tr.recent, i, b)
+	}
+	if len(tr.recent) > recentCap {
+		tr.recent = append(tr.recent[:0], tr.recent[len(tr.recent)-recentCap/2:]...)
+	}
 	return b
+}
+
+// deleteMin removes the oldest bucket.
+func (tr *tier) deleteMin() *bucket {
+	r, _ := tr.tree.DeleteMin()
+	b := r.b
+	if tr.hot == b {
+		tr.hot = nil
+	}
+	if len(tr.recent) > 0 && tr.recent[0] == b {
+		tr.recent = tr.recent[1:]
+	}
+	return b
+}
+
+// ascend calls fn for the buckets starting in [start, end), in time order.
+func (tr *tier) ascend(start, end sim.Time, fn func(b *bucket)) {
+	if len(tr.recent) > 0 && start >= tr.recent[0].start {
+		// Queries of recent data ask for the last few buckets: walk back.
+		i := len(tr.recent)
+		for i > 0 && tr.recent[i-1].start >= start {
+			i--
+		}
+		for _, b := range tr.recent[i:] {
+			if b.start >= end {
+				return
+			}
+			fn(b)
+		}
+		return
+	}
+	tr.tree.AscendGreaterOrEqual(bucketRef{start: start}, func(r bucketRef) bool {
+		if r.start >= end {
+			return false
+		}
+		fn(r.b)
+		return true
+	})
 }
 
 // floorTime rounds t down to a multiple of d since the epoch.
@@ -151,17 +229,13 @@ func (s *series) compact(now sim.Time) bool {
 		tr := &s.tiers[i]
 		cutoff := now - sim.Time(tr.keep)
 		for {
-			b, ok := tr.tree.Min()
-			if !ok || b.start+sim.Time(tr.res) > cutoff {
+			r, ok := tr.tree.Min()
+			if !ok || r.start+sim.Time(tr.res) > cutoff {
 				break
 			}
-			tr.tree.DeleteMin()
-			if tr.hot == b {
-				tr.hot = nil
-			}
+			b := tr.deleteMin()
 			if i+1 < len(s.tiers) {
-				nt := &s.tiers[i+1]
-				nt.bucketAt(b.start).merge(&b.agg)
+				s.tiers[i+1].bucketAt(b.start).merge(&b.agg)
 			}
 		}
 		if tr.tree.Len() > 0 {
@@ -173,22 +247,16 @@ func (s *series) compact(now sim.Time) bool {
 
 // aggregate merges the buckets in [start, start+n·period) into out[k] by
 // period; distributions are merged only when dist is set.
-func (s *series) aggregate(start sim.Time, period time.Duration, out []agg, dist bool, pivot *bucket) {
+func (s *series) aggregate(start sim.Time, period time.Duration, out []agg, dist bool) {
 	end := start + sim.Time(period)*sim.Time(len(out))
 	for i := range s.tiers {
-		tr := &s.tiers[i]
-		pivot.start = start
-		tr.tree.AscendGreaterOrEqual(pivot, func(b *bucket) bool {
-			if b.start >= end {
-				return false
-			}
+		s.tiers[i].ascend(start, end, func(b *bucket) {
 			k := int((b.start - start) / sim.Time(period))
 			if dist {
 				out[k].merge(&b.agg)
 			} else if b.n > 0 {
 				out[k].addStats(b.n, b.sum, b.min, b.max)
 			}
-			return true
 		})
 	}
 }
