@@ -101,3 +101,18 @@ func BenchmarkCrossing(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkEvaluateEphemeralPorts gives every flow a new client port, as
+// real connections do; port classes keep the cache effective.
+func BenchmarkEvaluateEphemeralPorts(b *testing.B) {
+	n, flows := benchNet(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		f := flows[i%len(flows)]
+		f.SrcPort = uint16(32768 + (i*7919)%28000)
+		n.Evaluate(f)
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verdicts/s")
+}

@@ -3,6 +3,7 @@ package vpc
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,20 +26,25 @@ const maxAppliances = 4
 // destination port is the request's source (ephemeral) port.
 //
 // Results are cached per flow until the next configuration change, so the
-// returned Result is shared and must not be modified.
+// returned Result is shared and must not be modified. IPv4 flows whose
+// source ports no NACL rule tells apart share a cache entry, so a client
+// opening connections from ever new ephemeral ports still hits the cache.
 func (n *Network) Evaluate(f Flow) *Result {
 	if n.cacheOff {
 		return n.walk(f)
 	}
-	if k, ok := keyOf(f); ok {
-		if r, ok := n.cache4[k]; ok {
-			return r
+	if k, ok := n.keyOf(f); ok {
+		if e, ok := n.cache4[k]; ok {
+			if e.sport != f.SrcPort && e.r.OnReturn && e.r.Drop == DropNetworkACL {
+				return n.walk(f) // same verdict, but the reason names the port
+			}
+			return e.r
 		}
 		r := n.walk(f)
 		if len(n.cache4) >= maxCache {
 			clear(n.cache4)
 		}
-		n.cache4[k] = r
+		n.cache4[k] = cached{r, f.SrcPort}
 		return r
 	}
 	if r, ok := n.cache[f]; ok {
@@ -52,6 +58,47 @@ func (n *Network) Evaluate(f Flow) *Result {
 	return r
 }
 
+// cached is a verdict and the source port it was computed for.
+type cached struct {
+	r     *Result
+	sport uint16
+}
+
+// portClass maps a source port to its class: ports from 1024 up that lie
+// between the same NACL rule boundaries behave identically (the source
+// port matters only to the NACL checks of the reply, and NAT gateways keep
+// ports from 1024 up); ports below 1024 keep their own class.
+func (n *Network) portClass(p uint16) (uint16, bool) {
+	if p < 1024 {
+		return p, true
+	}
+	if n.breaksStale {
+		n.breaks = n.breaks[:0]
+		for _, v := range n.vpcs {
+			for _, a := range v.acls {
+				for _, rules := range [][]aclRule{a.in, a.out} {
+					for _, r := range rules {
+						if r.e.Protocol.hasPorts() {
+							n.breaks = append(n.breaks, r.ports.From)
+							if r.ports.To < 65535 {
+								n.breaks = append(n.breaks, r.ports.To+1)
+							}
+						}
+					}
+				}
+			}
+		}
+		slices.Sort(n.breaks)
+		n.breaks = slices.Compact(n.breaks)
+		n.breaksStale = false
+	}
+	i, _ := slices.BinarySearch(n.breaks, p+1) // boundaries <= p
+	if 1024+i > 65535 {
+		return 0, false
+	}
+	return uint16(1024 + i), true
+}
+
 func (n *Network) walk(f Flow) *Result {
 	w := walker{n: n, f: f, r: &Result{Path: make([]Hop, 0, 12)}}
 	w.run()
@@ -62,7 +109,7 @@ func (n *Network) walk(f Flow) *Result {
 // Flow: kind, ENI or VPC number, protocol and ports; source; destination.
 type key4 [3]uint64
 
-func keyOf(f Flow) (key4, bool) {
+func (n *Network) keyOf(f Flow) (key4, bool) {
 	if !f.Dst.Is4() || (f.Src.Addr.IsValid() && !f.Src.Addr.Is4()) || f.Protocol < 0 || f.Protocol > 255 {
 		return key4{}, false
 	}
@@ -77,10 +124,11 @@ func keyOf(f Flow) (key4, bool) {
 	if f.Src.Addr.IsValid() {
 		src = 1<<32 | uint64(u32(f.Src.Addr.As4()))
 	}
-	if seq >= 1<<24 {
+	class, ok := n.portClass(f.SrcPort)
+	if seq >= 1<<24 || !ok {
 		return key4{}, false
 	}
-	k0 := uint64(f.Src.Kind)<<56 | uint64(seq)<<32 | uint64(f.SrcPort)<<16 | uint64(f.DstPort)
+	k0 := uint64(f.Src.Kind)<<56 | uint64(seq)<<32 | uint64(class)<<16 | uint64(f.DstPort)
 	return key4{k0, uint64(f.Protocol)<<40 | src, uint64(u32(f.Dst.As4()))}, true
 }
 

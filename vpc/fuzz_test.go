@@ -163,3 +163,43 @@ func TestLookupMatchesReference(t *testing.T) {
 		}
 	})
 }
+
+// TestCacheMatchesWalk checks that cached verdicts, shared across source
+// ports of one class, equal a fresh walk for every port.
+func TestCacheMatchesWalk(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		f := newTwoTier(t, 1)
+		acl, err := f.v.CreateNetworkACL("random")
+		if err != nil {
+			rt.Fatal(err)
+		}
+		for i := range rapid.IntRange(1, 8).Draw(rt, "rules") {
+			from := uint16(rapid.IntRange(0, 65535).Draw(rt, "from"))
+			to := uint16(rapid.IntRange(int(from), 65535).Draw(rt, "to"))
+			e := NetworkACLEntry{RuleNumber: 10 * (i + 1), Egress: rapid.Bool().Draw(rt, "egress"), Protocol: ProtocolTCP,
+				RuleAction: RuleAction(rapid.Bool().Draw(rt, "allow")), CidrBlock: "0.0.0.0/0", PortRange: PortRange{from, to}}
+			if err := acl.AddEntry(e); err != nil {
+				rt.Fatal(err)
+			}
+		}
+		for _, eg := range []bool{false, true} {
+			_ = acl.AddEntry(NetworkACLEntry{RuleNumber: 1000, Egress: eg, Protocol: ProtocolTCP, RuleAction: Allow, CidrBlock: "0.0.0.0/0", PortRange: Port(8080)})
+		}
+		if err := acl.Associate(f.priv); err != nil {
+			rt.Fatal(err)
+		}
+		for range 30 {
+			sport := uint16(rapid.IntRange(0, 65535).Draw(rt, "sport"))
+			var fl Flow
+			if rapid.Bool().Draw(rt, "outbound") {
+				fl = tcp(FromENI(f.app), internetHost, sport, 443)
+			} else {
+				fl = tcp(FromENI(f.web), f.app.PrivateIP(), sport, 8080)
+			}
+			got, want := f.n.Evaluate(fl).String(), f.n.walk(fl).String()
+			if got != want {
+				rt.Fatalf("sport %d: cached\n%s\nfresh\n%s", sport, got, want)
+			}
+		}
+	})
+}

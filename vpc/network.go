@@ -195,8 +195,10 @@ type Network struct {
 	usage       []usageAcc
 	usageIndex  map[usageKey]int
 	cache       map[Flow]*Result
-	cache4      map[key4]*Result // IPv4 flows, under a compact key
-	seq         uint32           // numbers ENIs and VPCs for key4
+	cache4      map[key4]cached // IPv4 flows, under a compact key
+	breaks      []uint16        // NACL port-range boundaries, for portClass
+	breaksStale bool
+	seq         uint32 // numbers ENIs and VPCs for key4
 	cacheOff    bool
 	lastSettled sim.Time
 }
@@ -212,7 +214,7 @@ func New(s *sim.Sim, cfg Config) (*Network, error) {
 		public:     map[netip.Addr]*NetworkInterface{},
 		usageIndex: map[usageKey]int{},
 		cache:      map[Flow]*Result{},
-		cache4:     map[key4]*Result{},
+		cache4:     map[key4]cached{},
 	}
 	if cfg.Prices != nil {
 		n.prices = *cfg.Prices
@@ -357,6 +359,7 @@ func (n *Network) PrefixList(service string) (*PrefixList, bool) {
 func (n *Network) changed() {
 	clear(n.cache)
 	clear(n.cache4)
+	n.breaksStale = true
 }
 
 // SetCaching turns the verdict cache on (the default) or off. With it off
