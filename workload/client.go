@@ -65,27 +65,28 @@ func newSource(s *sim.Sim, kind, name string, target sim.Handler, shape Shape, c
 // ended reports whether t is at or past the source's end.
 func (src *source) ended(t sim.Time) bool { return src.until > 0 && t >= src.until }
 
-// send injects req and calls then (if not nil) when it ends.
-func (src *source) send(req *sim.Request, then func()) {
+// send injects req; done (built once per client or user, so sending does
+// not allocate a closure) must call finish.
+func (src *source) send(req *sim.Request, done func(*sim.Request, sim.Response)) {
 	src.stats.Sent++
 	if src.log != nil {
 		req.Start = src.s.Now() // as Send will set it
 		src.log.Log(req)
 	}
-	src.s.Send(src.target, req, func(req *sim.Request, resp sim.Response) {
-		if resp.Failed() {
-			src.stats.Failed++
-		} else {
-			src.stats.Completed++
-			src.stats.Latency.Record(src.s.Now().Sub(req.Start))
-		}
-		if src.onResponse != nil {
-			src.onResponse(req, resp)
-		}
-		if then != nil {
-			then()
-		}
-	})
+	src.s.Send(src.target, req, done)
+}
+
+// finish counts the answer to req and passes it on to OnResponse.
+func (src *source) finish(req *sim.Request, resp sim.Response) {
+	if resp.Failed() {
+		src.stats.Failed++
+	} else {
+		src.stats.Completed++
+		src.stats.Latency.Record(src.s.Now().Sub(req.Start))
+	}
+	if src.onResponse != nil {
+		src.onResponse(req, resp)
+	}
 }
 
 // OpenLoopConfig configures an open-loop client: requests arrive on their
@@ -125,6 +126,7 @@ type OpenLoop struct {
 	timer            sim.Timer
 	stopped          bool
 	fireFn           func()
+	doneFn           func(*sim.Request, sim.Response)
 }
 
 // NewOpenLoop validates cfg and starts the client: its first arrival is
@@ -144,7 +146,7 @@ func NewOpenLoop(s *sim.Sim, cfg OpenLoopConfig) (*OpenLoop, error) {
 		rArr: s.Stream("workload/" + cfg.Name + "/arrivals"),
 		rReq: s.Stream("workload/" + cfg.Name + "/requests"),
 		rCli: s.Stream("workload/" + cfg.Name + "/clients")}
-	c.fireFn = c.fire
+	c.fireFn, c.doneFn = c.fire, c.finish
 	c.schedule(max(cfg.Start, s.Now()))
 	return c, nil
 }
@@ -167,7 +169,7 @@ func (c *OpenLoop) fire() {
 		req.Client = c.clients.Draw(c.rCli)
 	}
 	c.shape.fill(req, c.rReq)
-	c.send(req, nil)
+	c.send(req, c.doneFn)
 	c.schedule(c.s.Now())
 }
 
@@ -225,7 +227,7 @@ type user struct {
 	client sim.Client
 	timer  sim.Timer
 	sendFn func()
-	doneFn func()
+	doneFn func(*sim.Request, sim.Response)
 }
 
 // NewClosedLoop validates cfg and starts the users.
@@ -274,10 +276,13 @@ func (u *user) thinkFrom(t sim.Time) {
 func (u *user) send() {
 	req := &sim.Request{Client: u.client}
 	u.c.shape.fill(req, u.c.rReq)
-	u.c.source.send(req, u.doneFn)
+	u.c.send(req, u.doneFn)
 }
 
-func (u *user) done() { u.thinkFrom(u.c.s.Now()) }
+func (u *user) done(req *sim.Request, resp sim.Response) {
+	u.c.finish(req, resp)
+	u.thinkFrom(u.c.s.Now())
+}
 
 // Stop stops every user from sending again; requests in flight finish.
 func (c *ClosedLoop) Stop() {

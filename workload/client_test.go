@@ -97,7 +97,7 @@ func TestOpenLoop(t *testing.T) {
 	c, err := NewOpenLoop(s, OpenLoopConfig{
 		Name: "load", Target: h, Arrivals: Constant{PerSecond: 10},
 		Start: sim.Time(time.Second), Until: sim.Time(11 * time.Second),
-		Shape: Shape{Method: "PUT", Host: "h", Work: Const(0.002), Headers: []sim.Header{{Name: "X-A", Value: "1"}}},
+		Shape:      Shape{Method: "PUT", Host: "h", Work: Const(0.002), Headers: []sim.Header{{Name: "X-A", Value: "1"}}},
 		OnResponse: func(req *sim.Request, _ sim.Response) { seen = append(seen, req) },
 	})
 	require.NoError(t, err)
@@ -148,8 +148,14 @@ func TestClientValidation(t *testing.T) {
 		err  func() error
 		want string
 	}{
-		{"open no name", func() error { _, err := NewOpenLoop(s, OpenLoopConfig{Target: ok, Arrivals: PoissonRate(1)}); return err }, "Name is empty"},
-		{"open no target", func() error { _, err := NewOpenLoop(s, OpenLoopConfig{Name: "a", Arrivals: PoissonRate(1)}); return err }, `open-loop client "a": Target is nil`},
+		{"open no name", func() error {
+			_, err := NewOpenLoop(s, OpenLoopConfig{Target: ok, Arrivals: PoissonRate(1)})
+			return err
+		}, "Name is empty"},
+		{"open no target", func() error {
+			_, err := NewOpenLoop(s, OpenLoopConfig{Name: "a", Arrivals: PoissonRate(1)})
+			return err
+		}, `open-loop client "a": Target is nil`},
 		{"open no arrivals", func() error { _, err := NewOpenLoop(s, OpenLoopConfig{Name: "a", Target: ok}); return err }, "Arrivals is nil"},
 		{"open negative rate", func() error {
 			_, err := NewOpenLoop(s, OpenLoopConfig{Name: "a", Target: ok, Arrivals: PoissonRate(-3)})

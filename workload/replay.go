@@ -62,6 +62,7 @@ type Replay struct {
 	done   bool
 	timer  sim.Timer
 	fireFn func()
+	doneFn func(*sim.Request, sim.Response)
 }
 
 // NewReplay validates cfg, reads the first record and schedules it.
@@ -86,7 +87,7 @@ func NewReplay(s *sim.Sim, cfg ReplayConfig) (*Replay, error) {
 	}
 	rp := &Replay{source: src, src: cfg.Source, scale: scale, wall: cfg.WallClock, proto: cfg.Protocol,
 		work: cfg.Work, r: s.Stream("workload/" + cfg.Name + "/requests"), start: max(cfg.Start, s.Now())}
-	rp.fireFn = rp.fire
+	rp.fireFn, rp.doneFn = rp.fire, rp.finish
 	rec, err := rp.src.Read()
 	if err == io.EOF {
 		rp.done = true
@@ -149,7 +150,7 @@ func (rp *Replay) fire() {
 	if rp.proto == "HTTP" {
 		req.DstPort = 80
 	}
-	rp.send(req, nil)
+	rp.send(req, rp.doneFn)
 	next, err := rp.src.Read()
 	if err == io.EOF {
 		rp.done = true
