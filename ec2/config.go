@@ -232,8 +232,10 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Validate checks the configuration after defaults are applied.
-func (c *Config) Validate() error {
+// Validate checks the configuration, zero fields standing for their
+// defaults.
+func (c Config) Validate() error {
+	c.setDefaults()
 	bad := func(field string, v any) error {
 		return fmt.Errorf("ec2: config: %s %v: %w", field, v, ErrInvalidConfig)
 	}

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/nimbus-sim/nimbus/billing"
@@ -258,9 +259,9 @@ func (e *EC2) checkSpec(spec *LaunchSpec, t InstanceType) error {
 	case sc.MemoryPerRequestMiB > 0 && !(sc.SwapSlowdown >= 1):
 		return bad("Server.SwapSlowdown", sc.SwapSlowdown)
 	}
-	for k := range spec.Tags {
-		if k == "" || len(k) > 128 {
-			return bad("Tags", fmt.Sprintf("key %q (1 to 128 characters)", k))
+	for _, k := range slices.Sorted(maps.Keys(spec.Tags)) { // sorted: the first bad tag is the same every run
+		if v := spec.Tags[k]; k == "" || len(k) > 128 || len(v) > 256 {
+			return bad("Tags", fmt.Sprintf("%q=%q (keys 1–128 characters, values ≤ 256)", k, v))
 		}
 	}
 	if len(spec.Tags) > 50 {

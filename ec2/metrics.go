@@ -74,9 +74,8 @@ type monitor struct {
 
 	per [nMetrics]sampleSet
 
-	hist       []snap // ring of snapshots, oldest at histHead
-	histHead   int
-	histLength int
+	hist     []snap // snapshots, grown up to historyLen, then a ring
+	histHead int    // index of the oldest snapshot once the ring is full
 }
 
 func (m *monitor) start(i *Instance) {
@@ -106,19 +105,16 @@ func (m *monitor) stop(i *Instance) {
 }
 
 func (m *monitor) push(s snap) {
-	if m.hist == nil {
-		m.hist = make([]snap, historyLen)
-	}
-	if m.histLength == historyLen {
-		m.hist[m.histHead] = s
-		m.histHead = (m.histHead + 1) % historyLen
+	if len(m.hist) < historyLen {
+		m.hist = append(m.hist, s)
 		return
 	}
-	m.hist[(m.histHead+m.histLength)%historyLen] = s
-	m.histLength++
+	m.hist[m.histHead] = s
+	m.histHead = (m.histHead + 1) % historyLen
 }
 
-func (m *monitor) at(k int) snap { return m.hist[(m.histHead+k)%historyLen] }
+// at returns the k-th oldest snapshot.
+func (m *monitor) at(k int) snap { return m.hist[(m.histHead+k)%len(m.hist)] }
 
 func (i *Instance) tick(now sim.Time) {
 	i.sampleMinute(now)
@@ -186,7 +182,7 @@ func (i *Instance) CPUUtilization(window time.Duration) float64 {
 	now := i.s.Now()
 	i.account(now)
 	m := &i.mon
-	if window <= 0 || m.histLength == 0 {
+	if window <= 0 || len(m.hist) == 0 {
 		return 0
 	}
 	from := max(now.Add(-window), m.at(0).t)
@@ -201,7 +197,7 @@ func (i *Instance) CPUUtilization(window time.Duration) float64 {
 // live value at now).
 func (i *Instance) cumAt(t, now sim.Time) float64 {
 	m := &i.mon
-	n := m.histLength
+	n := len(m.hist)
 	k := sort.Search(n, func(k int) bool { return m.at(k).t > t }) // first snapshot after t
 	if k == 0 {
 		return m.at(0).cum

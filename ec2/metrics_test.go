@@ -99,3 +99,15 @@ func TestCPUUtilizationWindow(t *testing.T) {
 	assert.InDelta(t, 75, i.CPUUtilization(90*time.Second), 1e-9, "windows need not align with minutes")
 	assert.Zero(t, i.CPUUtilization(0))
 }
+
+// CPUUtilization reaches back 24 hours; longer windows are cut to that.
+func TestCPUUtilizationHistoryWraps(t *testing.T) {
+	w := newWorld(t, 1)
+	i := w.launch(t, LaunchSpec{InstanceType: "m5.large"})
+	w.at(24 * time.Hour)
+	w.saturate(i, 1, time.Second) // 50% for the 25th hour
+	w.at(25 * time.Hour)
+	assert.InDelta(t, 50, i.CPUUtilization(time.Hour), 1e-9)
+	assert.InDelta(t, 50.0/24, i.CPUUtilization(24*time.Hour), 1e-9)
+	assert.InDelta(t, 50.0/24, i.CPUUtilization(48*time.Hour), 1e-9, "cut to the 24 h kept")
+}

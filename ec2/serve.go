@@ -74,7 +74,6 @@ func (sv *server) init(i *Instance, c int) {
 	sv.cpus = make([]vcpu, c)
 	sv.idle = make([]int32, 0, c)
 	for k := c - 1; k >= 0; k-- {
-		k := k
 		sv.cpus[k].fire = func() { i.complete(k) }
 		sv.idle = append(sv.idle, int32(k))
 	}
