@@ -53,6 +53,9 @@ type node struct {
 	viewers map[uint64]sim.Time       // edges: last use of each client's connection
 }
 
+// maxChoiceMemo bounds the memo of edge choices by viewer location.
+const maxChoiceMemo = 1 << 16
+
 type choiceKey struct {
 	p     geo.Point
 	class string
@@ -180,7 +183,9 @@ func (cf *CloudFront) edgeFor(p geo.Point, class string) edgeChoice {
 			}
 		}
 	}
-	cf.choice[k] = best
+	if len(cf.choice) < maxChoiceMemo {
+		cf.choice[k] = best
+	}
 	return best
 }
 

@@ -88,3 +88,22 @@ func TestPriceClass(t *testing.T) {
 	assert.Equal(t, GeoEU, GeographyOf("DE"))
 	assert.Equal(t, GeoSA, GeographyOf("BR"))
 }
+
+// TestViewerWithoutCoordinates: a viewer with no coordinates is placed at
+// its Region, else its Country.
+func TestViewerWithoutCoordinates(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	cf, err := New(s, Config{Edges: []string{"IAD", "NRT", "CDG"}})
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		c    sim.Client
+		want string
+	}{
+		{sim.Client{Region: "ap-northeast-1"}, "NRT"},
+		{sim.Client{Country: "FR"}, "CDG"},
+		{sim.Client{Region: "us-east-1", Country: "FR"}, "IAD"},
+	} {
+		e, _ := cf.EdgeFor(viewerPoint(&tt.c), PriceClassAll)
+		assert.Equal(t, tt.want, e, "%+v", tt.c)
+	}
+}

@@ -206,13 +206,14 @@ type viewerReq struct {
 }
 
 // Serve answers a viewer request. The viewer reaches the edge location with
-// the lowest RTT; a new connection costs a TCP round trip plus the TLS
+// the lowest RTT from its coordinates (see viewerPoint for viewers
+// without); a new connection costs a TCP round trip plus the TLS
 // handshake's (for HTTPS), then the request takes half a round trip to
 // arrive and the answer half a round trip to return.
 func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 	s := d.cf.s
 	c := d.last
-	if p := (geo.Point{Lat: req.Client.Lat, Lon: req.Client.Lon}); c.n == nil || p != d.lastPoint {
+	if p := viewerPoint(&req.Client); c.n == nil || p != d.lastPoint {
 		c = d.cf.edgeFor(p, d.cfg.PriceClass)
 		d.last, d.lastPoint = c, p
 	}
@@ -236,6 +237,22 @@ func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 		c.n.viewers[req.Client.ID] = s.Now()
 	}
 	s.After(pre, vr.atEdgeFn)
+}
+
+// viewerPoint is where a viewer is: its coordinates, or when it has none
+// (0, 0) the location of its Region or, failing that, of its Country.
+func viewerPoint(c *sim.Client) geo.Point {
+	p := geo.Point{Lat: c.Lat, Lon: c.Lon}
+	if p != (geo.Point{}) {
+		return p
+	}
+	if r, ok := geo.LookupRegion(c.Region); ok {
+		return r.Location
+	}
+	if k, ok := geo.LookupCountry(c.Country); ok {
+		return k.Location
+	}
+	return p
 }
 
 // newViewerReq takes a recycled viewerReq, whose method values are bound
@@ -365,6 +382,9 @@ func (vr *viewerReq) fetched(r fetchResult) {
 // respondEntry answers from a cached entry.
 func (vr *viewerReq) respondEntry(e *Entry, result string) {
 	resp := e.Response
+	if result != ResultMiss {
+		resp.From = vr.d.from // served from cache: CloudFront answered
+	}
 	if result == ResultHit {
 		resp.Headers = e.hitHeaders(vr.edge.name)
 	} else {

@@ -33,9 +33,10 @@ func TestOriginFailover(t *testing.T) {
 	}
 	post := r.send(0, viewer(2, ashburn), "POST", "/form", "")
 	s.Run()
+	assert.Equal(t, "secondary", gets[0].resp.From)
 	for _, a := range gets {
 		assert.Equal(t, 200, a.resp.Status)
-		assert.Equal(t, "secondary", a.resp.From)
+		assert.Equal(t, int64(100), a.resp.Bytes)
 	}
 	assert.Equal(t, 503, post.resp.Status, "POST is not retried on the secondary")
 	// The first GET fails over; the rest are hits (the secondary's answer
