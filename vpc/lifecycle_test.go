@@ -135,3 +135,19 @@ func TestInvalidFlows(t *testing.T) {
 		})
 	}
 }
+
+func TestDeleteSubnet(t *testing.T) {
+	f := newTwoTier(t, 1)
+	err := f.priv.Delete()
+	require.ErrorIs(t, err, ErrDependencyViolation)
+	assert.Contains(t, err.Error(), `subnet "private-b"`)
+	require.NoError(t, f.app.Delete())
+	require.NoError(t, f.priv.Delete())
+	assert.Len(t, f.v.Subnets(), 1)
+	// Its block is free again.
+	p, err := f.v.NextFreeCIDR(24)
+	require.NoError(t, err)
+	assert.Equal(t, "10.0.0.0/24", p.String())
+	_, err = f.v.CreateSubnet(SubnetConfig{Name: "again", AvailabilityZone: "us-east-1b", CidrBlock: "10.0.2.0/24"})
+	require.NoError(t, err)
+}

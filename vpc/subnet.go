@@ -130,6 +130,19 @@ func (v *VPC) CreateSubnet(cfg SubnetConfig) (*Subnet, error) {
 	return s, nil
 }
 
+// Delete deletes a subnet that holds no ENIs (AWS DeleteSubnet); NAT
+// gateways and endpoint ENIs count.
+func (s *Subnet) Delete() error {
+	if len(s.enis) > 0 {
+		return fmt.Errorf("vpc: subnet %q (%s): network interface %s still uses it: %w", s.name, s.id, s.enis[0].id, ErrDependencyViolation)
+	}
+	v := s.vpc
+	v.subnets = slices.DeleteFunc(v.subnets, func(x *Subnet) bool { return x == s })
+	v.n.changed()
+	v.n.trace("DeleteSubnet", s.id)
+	return nil
+}
+
 // ID returns the subnet ID (subnet-…).
 func (s *Subnet) ID() string { return s.id }
 
