@@ -364,8 +364,10 @@ type LaunchSpec struct {
 	// AssociatePublicIP assigns an auto-assigned public IPv4 address; it
 	// changes on every stop/start.
 	AssociatePublicIP bool
-	// SecurityGroups are the security group IDs (recorded; enforcement is
-	// the vpc package's).
+	// SecurityGroups are the security group IDs, recorded. Enforcement is
+	// the vpc package's: on a *vpc.Subnet the instance's address is an ENI
+	// in the VPC's default group; set its groups with
+	// VPC.InterfaceAt(inst.PrivateIP()) and SetSecurityGroups.
 	SecurityGroups []string
 	// Tags are the instance's tags, also its cost-allocation tags.
 	Tags map[string]string
