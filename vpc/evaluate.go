@@ -92,7 +92,10 @@ func (n *Network) portClass(p uint16) (uint16, bool) {
 		n.breaks = slices.Compact(n.breaks)
 		n.breaksStale = false
 	}
-	i, _ := slices.BinarySearch(n.breaks, p+1) // boundaries <= p
+	i, found := slices.BinarySearch(n.breaks, p)
+	if found {
+		i++ // count the boundaries <= p
+	}
 	if 1024+i > 65535 {
 		return 0, false
 	}

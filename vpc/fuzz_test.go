@@ -203,3 +203,33 @@ func TestCacheMatchesWalk(t *testing.T) {
 		}
 	})
 }
+
+func TestPortClass(t *testing.T) {
+	f := newTwoTier(t, 1)
+	acl, err := f.v.CreateNetworkACL("ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pr := range []PortRange{{1025, 1025}, {65535, 65535}, {8080, 8081}} {
+		if err := acl.AddEntry(NetworkACLEntry{RuleNumber: i + 1, Protocol: ProtocolTCP, RuleAction: Allow, CidrBlock: "0.0.0.0/0", PortRange: pr}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Boundaries 1025, 1026, 8080, 8082, 65535: classes are the intervals between them.
+	for _, c := range []struct{ a, b uint16 }{{1024, 1024}, {1025, 1025}, {1026, 8079}, {8080, 8081}, {8082, 65534}, {65535, 65535}} {
+		ca, _ := f.n.portClass(c.a)
+		cb, _ := f.n.portClass(c.b)
+		if ca != cb {
+			t.Errorf("ports %d and %d should share a class: %d vs %d", c.a, c.b, ca, cb)
+		}
+		if c.a > 1024 {
+			prev, _ := f.n.portClass(c.a - 1)
+			if prev == ca {
+				t.Errorf("ports %d and %d should differ", c.a-1, c.a)
+			}
+		}
+	}
+	if c, _ := f.n.portClass(80); c != 80 {
+		t.Errorf("ports below 1024 keep their own class, got %d", c)
+	}
+}
