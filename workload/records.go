@@ -168,9 +168,9 @@ var columns = []string{"timestamp", "client_ip", "method", "host", "path", "byte
 const requiredColumns = 6 // all but query
 
 // NewCSVReader reads CSV (RFC 4180) with the columns timestamp, client_ip,
-// method, host, path, bytes and optionally query. A first row that starts
-// with "timestamp" is a header that names the columns in any order;
-// without one the columns are in that order.
+// method, host, path, bytes and optionally query. A first row with a field
+// "timestamp" is a header that names the columns in any order; without one
+// the columns are in that order.
 func NewCSVReader(r io.Reader) RecordReader {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -203,18 +203,14 @@ func (c *csvReader) read() (Record, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			fe := &FieldError{Line: pe.Line, Err: pe.Err}
-			if c.index != nil {
-				fe.Field = c.columnOf(pe.Column - 1)
-			}
-			return Record{}, fe
+			return Record{}, &FieldError{Line: pe.Line, Err: fmt.Errorf("column %d: %w", pe.Column, pe.Err)}
 		}
 		return Record{}, &FieldError{Err: err}
 	}
 	line, _ := c.cr.FieldPos(0)
 	if c.index == nil {
 		c.index = []int{0, 1, 2, 3, 4, 5, -1}
-		if len(row) > 0 && strings.TrimSpace(strings.TrimPrefix(row[0], "\ufeff")) == "timestamp" {
+		if isHeader(row) {
 			if err := c.header(row, line); err != nil {
 				return Record{}, err
 			}
@@ -256,6 +252,17 @@ func (c *csvReader) read() (Record, error) {
 	return rec, nil
 }
 
+// isHeader reports whether the first row names the columns: one of its
+// fields is "timestamp".
+func isHeader(row []string) bool {
+	for _, f := range row {
+		if strings.TrimSpace(strings.TrimPrefix(f, "\ufeff")) == "timestamp" {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *csvReader) header(row []string, line int) error {
 	for i := range c.index {
 		c.index[i] = -1
@@ -282,15 +289,6 @@ func (c *csvReader) header(row []string, line int) error {
 		}
 	}
 	return nil
-}
-
-func (c *csvReader) columnOf(field int) string {
-	for col, i := range c.index {
-		if i == field {
-			return columns[col]
-		}
-	}
-	return ""
 }
 
 // buildRecord parses and checks the text fields shared by every format.
