@@ -86,6 +86,9 @@ type SecurityGroup struct {
 	deleted   bool
 	ingress   []sgRule
 	egress    []sgRule
+	// Packed copies for the hot path: IPv4 CIDR rules, then the rest.
+	in4, out4       []sg4
+	inRest, outRest []sgRule
 }
 
 func newDefaultSG(v *VPC) *SecurityGroup {
@@ -200,7 +203,36 @@ func (g *SecurityGroup) authorize(egress bool, r SecurityGroupRule) error {
 		return fmt.Errorf("%s: group holds %d rules of this direction (RulesPerSecurityGroup): %w", what, fam, ErrLimitExceeded)
 	}
 	*rules = append(*rules, sr)
+	g.pack()
 	return nil
+}
+
+// sg4 is an IPv4 CIDR rule packed into 16 bytes.
+type sg4 struct {
+	c4       v4
+	from, to uint16
+	proto    Protocol
+}
+
+// pack rebuilds the packed rule lists after a change.
+func (g *SecurityGroup) pack() {
+	split := func(rules []sgRule, f4 []sg4, rest []sgRule) ([]sg4, []sgRule) {
+		f4, rest = f4[:0], rest[:0]
+		for _, r := range rules {
+			if r.r.CidrIp == "" || !r.is4 {
+				rest = append(rest, r)
+				continue
+			}
+			x := sg4{c4: r.c4, from: 0, to: 65535, proto: r.r.IpProtocol}
+			if r.r.IpProtocol.hasPorts() {
+				x.from, x.to = r.pr.From, r.pr.To
+			}
+			f4 = append(f4, x)
+		}
+		return f4, rest
+	}
+	g.in4, g.inRest = split(g.ingress, g.in4, g.inRest)
+	g.out4, g.outRest = split(g.egress, g.out4, g.outRest)
 }
 
 func (g *SecurityGroup) compile(r SecurityGroupRule, what string) (sgRule, error) {
@@ -265,6 +297,7 @@ func (g *SecurityGroup) revoke(egress bool, r SecurityGroupRule) error {
 	for i := range *rules {
 		if (*rules)[i].r == sr.r {
 			*rules = slices.Delete(*rules, i, i+1)
+			g.pack()
 			g.vpc.n.changed()
 			g.vpc.n.trace(pick(egress, "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress"), g.id)
 			return nil
@@ -296,13 +329,25 @@ func (g *SecurityGroup) Delete() error {
 
 // allows reports whether any of the groups allows the traffic.
 func allows(sgs []*SecurityGroup, egress bool, peer netip.Addr, peerENI *NetworkInterface, proto Protocol, port uint16) bool {
+	var p4 uint32
+	if peer.Is4() {
+		p4 = u32(peer.As4())
+	}
 	for _, g := range sgs {
-		rules := g.ingress
+		fast, rest := g.in4, g.inRest
 		if egress {
-			rules = g.egress
+			fast, rest = g.out4, g.outRest
 		}
-		for i := range rules {
-			if rules[i].match(peer, peerENI, proto, port) {
+		if peer.Is4() {
+			for i := range fast {
+				r := &fast[i]
+				if (r.proto == ProtocolAll || r.proto == proto) && port >= r.from && port <= r.to && r.c4.contains(p4) {
+					return true
+				}
+			}
+		}
+		for i := range rest {
+			if rest[i].match(peer, peerENI, proto, port) {
 				return true
 			}
 		}
