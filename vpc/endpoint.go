@@ -78,7 +78,7 @@ func (v *VPC) CreateEndpoint(cfg EndpointConfig) (*Endpoint, error) {
 	case EndpointTypeGateway:
 		pl, ok := v.n.PrefixList(cfg.ServiceName)
 		if !ok {
-			return nil, fmt.Errorf("%s: ServiceName: no gateway endpoint service (only S3 and DynamoDB have one): %w", what, ErrInvalidConfig)
+			return nil, fmt.Errorf("%s: ServiceName: no gateway endpoint service (only S3 and DynamoDB have one; the default prefix lists cover us-east-1, add others in Config.PrefixLists): %w", what, ErrInvalidConfig)
 		}
 		for i, rt := range cfg.RouteTables {
 			if rt == nil || rt.vpc != v {
