@@ -2,10 +2,7 @@ package ec2
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,8 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-var rewrite = flag.Bool("rewrite", false, "rewrite golden files under testdata/")
 
 // scenario runs two hours of a small fleet with random boot times, Poisson
 // traffic, a spot market with interruptions, a stop/start and an AZ
@@ -74,35 +69,4 @@ func TestDeterminism(t *testing.T) {
 	assert.NotEqual(t, one, scenario(t, 8), "another seed changes boot times, traffic and spot prices")
 	assert.Contains(t, one, "SpotInterruptionWarning", "the scenario exercises spot interruptions")
 	assert.Contains(t, one, "CreditsExhausted")
-}
-
-// TestLifecycleTraceGolden pins the CloudTrail-like trace of a launch, a
-// stop/start, a reboot and a termination with the default (random) timings.
-// Regenerate with: go test ./ec2 -run Golden -rewrite
-func TestLifecycleTraceGolden(t *testing.T) {
-	var trace bytes.Buffer
-	s := sim.New(sim.Config{Seed: 42, Trace: &trace})
-	e, err := New(s, Config{})
-	require.NoError(t, err)
-	i, err := e.Launch(LaunchSpec{InstanceType: "c7g.large", Subnet: mustSubnet(t, "subnet-a", "us-east-1a", "10.0.0.0/24"),
-		AssociatePublicIP: true, HibernationEnabled: true})
-	require.NoError(t, err)
-	s.RunUntil(sim.Time(2 * time.Minute))
-	require.NoError(t, i.Hibernate())
-	s.RunUntil(sim.Time(3 * time.Minute))
-	require.NoError(t, i.Start())
-	s.RunUntil(sim.Time(4 * time.Minute))
-	require.NoError(t, i.Reboot())
-	s.RunUntil(sim.Time(5 * time.Minute))
-	require.NoError(t, i.Terminate())
-	s.RunUntil(sim.Time(6 * time.Minute))
-	require.NoError(t, s.TraceErr())
-
-	golden := filepath.Join("testdata", "lifecycle.jsonl")
-	if *rewrite {
-		require.NoError(t, os.WriteFile(golden, trace.Bytes(), 0o644))
-	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), trace.String())
 }
