@@ -58,14 +58,17 @@ func helperShard(dir string) int {
 	return 0
 }
 
-// helperSlow runs queueConfig with 3 ms of wall time per replication, so
-// that the parent can kill it part-way.
+// helperSlow runs queueConfig with 3 ms of wall time per replication and
+// hangs from point 9 on, so that the parent always kills it part-way.
 func helperSlow(dir string) int {
 	cfg := queueConfig()
 	cfg.Workers = 2
 	run := cfg.Run
 	cfg.Run = func(r *Replica) (Metrics, error) {
 		time.Sleep(3 * time.Millisecond)
+		if r.Point.Index >= 9 {
+			time.Sleep(time.Hour)
+		}
 		return run(r)
 	}
 	cfg.JSONL = filepath.Join(dir, "runs.jsonl")

@@ -289,6 +289,7 @@ func TestKillAndResume(t *testing.T) {
 
 	cmd := helperCmd(t, "slow", dir)
 	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	path := filepath.Join(dir, "runs.jsonl")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -302,6 +303,7 @@ func TestKillAndResume(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	time.Sleep(50 * time.Millisecond) // let it finish a few more runs
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
 
