@@ -196,6 +196,8 @@ type ClosedLoopConfig struct {
 	// Think draws the think time between an answer and the user's next
 	// request, in seconds; nil means none. Each user also thinks once
 	// before its first request, which staggers the start.
+	// With no think time the Target must take time to answer, or the users
+	// resend forever at one instant.
 	Think Dist
 	// Start is when users begin thinking; before now means now.
 	Start sim.Time
