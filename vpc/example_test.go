@@ -53,3 +53,34 @@ func Example() {
 	// 1 GB download through the NAT gateway: $0.045
 	// usable addresses in a /24: 251
 }
+
+// A custom network ACL that allows a request but not its reply: the path
+// shows the request reaching the server and the reply dropped by the
+// default-deny rule (*), on the client's ephemeral port.
+func ExampleNetwork_Evaluate() {
+	n, _ := vpc.New(sim.New(sim.Config{Seed: 7}), vpc.Config{})
+	v, _ := n.CreateVPC(vpc.VPCConfig{Name: "lab", Region: "eu-west-1", CidrBlock: "10.0.0.0/16"})
+	a, _ := v.CreateSubnet(vpc.SubnetConfig{Name: "a", AvailabilityZone: "eu-west-1a", CidrBlock: "10.0.1.0/24"})
+	b, _ := v.CreateSubnet(vpc.SubnetConfig{Name: "b", AvailabilityZone: "eu-west-1b", CidrBlock: "10.0.2.0/24"})
+	client, _ := a.CreateNetworkInterface(vpc.NetworkInterfaceConfig{Description: "client"})
+	server, _ := b.CreateNetworkInterface(vpc.NetworkInterfaceConfig{Description: "server"})
+	acl, _ := v.CreateNetworkACL("b")
+	_ = acl.AddEntry(vpc.NetworkACLEntry{RuleNumber: 100, Protocol: vpc.ProtocolTCP, RuleAction: vpc.Allow, CidrBlock: "10.0.1.0/24", PortRange: vpc.Port(5432)})
+	_ = acl.Associate(b)
+
+	r := n.Evaluate(vpc.Flow{Src: vpc.FromENI(client), Dst: server.PrivateIP(), Protocol: vpc.ProtocolTCP, SrcPort: 40000, DstPort: 5432})
+	fmt.Println(r.Verdict, r.Drop, "on return:", r.OnReturn)
+	for _, h := range r.Path {
+		fmt.Println(h.Return, h.Kind, h.Allowed, h.Rule)
+	}
+	// Output:
+	// REJECT NetworkAclDeny on return: true
+	// false eni true 0
+	// false sg-out true 0
+	// false nacl-out true 100
+	// false route true 0
+	// false nacl-in true 100
+	// false sg-in true 0
+	// false eni true 0
+	// true nacl-out false 32767
+}
