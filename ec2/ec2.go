@@ -209,6 +209,9 @@ func (e *EC2) checkSpec(spec *LaunchSpec, t InstanceType) error {
 	}
 	if spec.CreditSpecification == "" {
 		spec.CreditSpecification = t.DefaultCreditMode
+		if spec.CreditSpecification == "" && t.Burstable() {
+			spec.CreditSpecification = CreditStandard
+		}
 	}
 	if spec.SpotMaxPrice == 0 {
 		spec.SpotMaxPrice = t.HourlyPrice

@@ -51,7 +51,7 @@ type InstanceType struct {
 	// (30 for T2; T3 and T4g get none).
 	LaunchCreditsPerVCPU float64
 	// DefaultCreditMode is the credit specification when a launch gives
-	// none: unlimited for T3/T4g, standard for T2.
+	// none: unlimited for T3/T4g, standard for T2 (and when empty).
 	DefaultCreditMode CreditMode
 	// CreditsKeptOnStop is how long a stopped instance keeps its earned
 	// credits (7 days for T3/T4g; 0 for T2, which loses them on stop).
