@@ -85,8 +85,10 @@ type Function struct {
 
 // FunctionAssociation attaches a function to an event point.
 type FunctionAssociation struct {
+	// EventType is where the function runs.
 	EventType EventType
-	Function  *Function
+	// Function is what runs.
+	Function *Function
 }
 
 func validateFunctions(fas []FunctionAssociation, behavior string) error {

@@ -32,13 +32,17 @@ var (
 // PublicKey is a public key uploaded to CloudFront for verifying signed
 // URLs and cookies; ID is what signers put in Key-Pair-Id.
 type PublicKey struct {
-	ID  string
+	// ID is the public key's ID, such as "K2JCJMDEHXQW5F".
+	ID string
+	// Key is the RSA public key (2048 bits in CloudFront).
 	Key *rsa.PublicKey
 }
 
 // KeyGroup is a trusted key group (at most MaxKeysPerGroup keys).
 type KeyGroup struct {
+	// Name is what cache behaviours' TrustedKeyGroups refer to.
 	Name string
+	// Keys are the group's public keys.
 	Keys []PublicKey
 }
 
