@@ -8,7 +8,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// progress is the optional progress bar: runs done of runs decided, runs
+// progress is the optional progress bar: runs done of the runs this call
+// has to do (recovered runs are not counted, so the rate is real), runs
 // per second and time left, with points done in the description. A nil bar
 // does nothing.
 type progress struct {
@@ -16,7 +17,7 @@ type progress struct {
 	points int
 }
 
-func (p *plan) newProgress(total, done, donePoints, points int) *progress {
+func (p *plan) newProgress(todo, donePoints, points int) *progress {
 	w := p.Progress
 	if p.NoProgress {
 		return &progress{}
@@ -28,7 +29,7 @@ func (p *plan) newProgress(total, done, donePoints, points int) *progress {
 		w = os.Stderr
 	}
 	pr := &progress{points: points}
-	pr.bar = progressbar.NewOptions64(int64(total),
+	pr.bar = progressbar.NewOptions64(int64(todo),
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(pr.describe(donePoints)),
 		progressbar.OptionSetWidth(30),
@@ -39,7 +40,6 @@ func (p *plan) newProgress(total, done, donePoints, points int) *progress {
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
 	)
-	_ = pr.bar.Set64(int64(done)) // rendering errors only affect the display
 	return pr
 }
 
@@ -47,13 +47,14 @@ func (pr *progress) describe(donePoints int) string {
 	return fmt.Sprintf("points %d/%d", donePoints, pr.points)
 }
 
-// update records one more run; total may have grown by sequential stopping.
-func (pr *progress) update(total, runs, donePoints int) {
+// update records finished runs; todo may have grown by sequential
+// stopping.
+func (pr *progress) update(todo, runs, donePoints int) {
 	if pr.bar == nil {
 		return
 	}
-	if int64(total) != pr.bar.GetMax64() {
-		pr.bar.ChangeMax64(int64(total))
+	if int64(todo) != pr.bar.GetMax64() {
+		pr.bar.ChangeMax64(int64(todo))
 	}
 	pr.bar.Describe(pr.describe(donePoints))
 	_ = pr.bar.Add(runs) // rendering errors only affect the display

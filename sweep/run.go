@@ -249,7 +249,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			donePoints++
 		}
 	}
-	bar := p.newProgress(total, doneRuns, donePoints, len(sts))
+	bar := p.newProgress(total-doneRuns, donePoints, len(sts))
 	defer bar.close()
 
 	jobs := make(chan job)
@@ -304,7 +304,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if ps.done {
 				donePoints++
 			}
-			bar.update(total, 1, donePoints)
+			bar.update(total-doneRuns, 1, donePoints)
 		case <-cancelled:
 			cancelled = nil
 			stopping = true
