@@ -75,3 +75,36 @@ func ExampleNewJSONLReader() {
 	// Output:
 	// workload: line 2: field bytes: -5 is negative
 }
+
+// Ten users who think 0.9 s on average against a server that answers in
+// 100 ms: throughput is N / (R + Z) = 10 / 1.0 s = 10 requests/s.
+func ExampleNewClosedLoop() {
+	s := sim.New(sim.Config{Seed: 7})
+	server := sim.HandlerFunc(func(req *sim.Request, reply func(sim.Response)) {
+		s.After(100*time.Millisecond, func() { reply(sim.Response{Status: 200}) })
+	})
+	c, err := workload.NewClosedLoop(s, workload.ClosedLoopConfig{
+		Name: "users", Target: server, Users: 10, Think: workload.Exponential{Mean: 0.9},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s.RunFor(time.Hour)
+	x := float64(c.Stats().Completed) / 3600
+	fmt.Printf("throughput %.0f/s, response time %v\n", x, c.Stats().Latency.Mean())
+	// Output:
+	// throughput 10/s, response time 100ms
+}
+
+// The bounded Zipf distribution: with s = 1 over 4 keys the probabilities
+// are proportional to 1, 1/2, 1/3, 1/4.
+func ExampleNewZipf() {
+	z, _ := workload.NewZipf(1, 4)
+	for k := range z.Len() {
+		fmt.Printf("%.3f ", z.Prob(k))
+	}
+	fmt.Println()
+	// Output:
+	// 0.480 0.240 0.160 0.120
+}
