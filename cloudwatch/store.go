@@ -261,15 +261,6 @@ func (s *series) aggregate(start sim.Time, period time.Duration, out []agg, dist
 	}
 }
 
-// bucketCount returns the number of stored buckets, for memory tests.
-func (s *series) bucketCount() int {
-	n := 0
-	for i := range s.tiers {
-		n += s.tiers[i].tree.Len()
-	}
-	return n
-}
-
 // mix64 is the splitmix64 finaliser, spreading a hash's bits.
 func mix64(x uint64) uint64 {
 	x ^= x >> 30
