@@ -210,3 +210,17 @@ func TestDistributionsShareCachesNotObjects(t *testing.T) {
 	assert.Equal(t, uint64(1), r.d.Stats().Hits)
 	assert.Equal(t, uint64(1), d2.Stats().Hits)
 }
+
+// TestHead: HEAD shares the GET's cache entry and sends no body.
+func TestHead(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	o := fixedOrigin(s, sim.Response{Status: 200, Bytes: 5000})
+	r := newRigOn(t, s, Config{Edges: []string{"IAD"}}, simpleDist(o))
+	get := r.get(0, viewer(1, ashburn), "/f")
+	head := r.send(time.Second, viewer(1, ashburn), "HEAD", "/f", "")
+	s.Run()
+	assert.Equal(t, int64(5000), get.resp.Bytes)
+	assert.Equal(t, "Hit from cloudfront", xcache(head))
+	assert.Zero(t, head.resp.Bytes)
+	assert.Equal(t, int64(5000), r.d.Stats().BytesDownloaded)
+}

@@ -2,6 +2,7 @@ package cloudfront
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -434,7 +435,7 @@ type DistributionConfig struct {
 	ErrorCachingMinTTL time.Duration
 	// AccessLog, when set, receives the standard access log (a header and
 	// one line per viewer request).
-	AccessLog interface{ Write([]byte) (int, error) }
+	AccessLog io.Writer
 	// Tags are cost-allocation tags copied onto line items.
 	Tags map[string]string
 }

@@ -416,7 +416,8 @@ func (vr *viewerReq) respond(resp sim.Response, result, detailed string, delay t
 		if b.ResponseHeadersPolicy != nil {
 			vr.resp = b.ResponseHeadersPolicy.apply(vr.resp)
 		}
-		if f := b.vresp; f != nil && result != ResultError {
+		// Viewer-response functions do not run for answers of 400 and up.
+		if f := b.vresp; f != nil && vr.resp.Status < 400 {
 			ev := FunctionEvent{EventType: ViewerResponse, Request: vr.req, Response: &vr.resp}
 			took := d.runFunction(f, &ev)
 			delay += took
@@ -428,6 +429,9 @@ func (vr *viewerReq) respond(resp sim.Response, result, detailed string, delay t
 	}
 	if vr.resp.From == "" {
 		vr.resp.From = d.from
+	}
+	if vr.req.Method == "HEAD" {
+		vr.resp.Bytes = 0 // headers only
 	}
 	vr.result, vr.detailed = result, detailed
 	d.cf.s.After(delay+vr.rtt/2, vr.finishFn)
