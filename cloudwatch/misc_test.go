@@ -1,0 +1,92 @@
+package cloudwatch
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/nimbus-sim/nimbus/sim"
+)
+
+// TestTimeTicks checks the dashboard time axis: hourly ticks labelled with
+// the time over 6 hours, midnight ticks labelled with the date over days.
+func TestTimeTicks(t *testing.T) {
+	epoch := sim.DefaultEpoch.Unix()
+	tt := timeTicker{loc: time.UTC}
+	var labels []string
+	for _, tk := range tt.Ticks(float64(epoch), float64(epoch+6*3600)) {
+		labels = append(labels, tk.Label)
+	}
+	assert.Equal(t, []string{"00:00", "01:00", "02:00", "03:00", "04:00", "05:00", "06:00"}, labels)
+	labels = nil
+	for _, tk := range tt.Ticks(float64(epoch+3600), float64(epoch+5*86400)) {
+		labels = append(labels, tk.Label)
+	}
+	assert.Equal(t, []string{"Jan 2", "Jan 3", "Jan 4", "Jan 5", "Jan 6"}, labels)
+	ny, err := time.LoadLocation("America/New_York")
+	if err == nil { // ticks fall on local hours
+		tk := timeTicker{loc: ny}.Ticks(float64(epoch), float64(epoch+4*3600))
+		require.NotEmpty(t, tk)
+		assert.Equal(t, "19:00", tk[0].Label)
+	}
+}
+
+// TestLowSampleCountPercentile: with EvaluateLowSampleCountPercentile
+// "ignore", a p99 alarm keeps its state while a minute has fewer than
+// 10/(1-0.99) = 1,000 samples, and evaluates once it has enough.
+func TestLowSampleCountPercentile(t *testing.T) {
+	for _, tc := range []struct {
+		samples int
+		mode    string
+		want    StateValue
+	}{
+		{100, "ignore", StateInsufficientData},
+		{100, "evaluate", StateAlarm},
+		{1000, "ignore", StateAlarm},
+	} {
+		s, cw := newTestCW(t, noDelay)
+		h := cw.Series("MyApp", "Latency", nil, UnitMilliseconds)
+		s.Every(0, time.Minute, func(now sim.Time) {
+			for i := range tc.samples {
+				h.Put(now, float64(100+i%50))
+			}
+		})
+		_, err := cw.PutMetricAlarm(AlarmConfig{AlarmName: "p99", Namespace: "MyApp", MetricName: "Latency", ExtendedStatistic: "p99",
+			Period: 60, EvaluationPeriods: 1, Threshold: 120, ComparisonOperator: GreaterThanThreshold, EvaluateLowSampleCountPercentile: tc.mode})
+		require.NoError(t, err)
+		s.RunUntil(sim.Time(3 * time.Minute))
+		a, _ := cw.Alarm("p99")
+		assert.Equal(t, tc.want, a.State(), "%d samples, %s", tc.samples, tc.mode)
+	}
+}
+
+// TestSeriesExpiry: a metric with no data for 455 days (the longest
+// retention) is dropped from the store, so short-lived instances' metrics do
+// not accumulate over a long run.
+func TestSeriesExpiry(t *testing.T) {
+	s, cw := newTestCW(t, noDelay)
+	cw.Publish("AWS/EC2", MetricDatum{MetricName: "CPUUtilization", Dimensions: []Dimension{{"InstanceId", "i-short"}}, Value: 5})
+	keep := cw.Series("AWS/EC2", "CPUUtilization", []Dimension{{"InstanceId", "i-long"}}, UnitPercent)
+	s.Every(0, day, func(now sim.Time) { keep.Put(now, 1) })
+	s.RunUntil(sim.Time(400 * day))
+	require.Len(t, cw.all, 2)
+	s.RunUntil(sim.Time(457 * day))
+	assert.Len(t, cw.all, 1)
+	assert.Nil(t, cw.lookup("AWS/EC2", "CPUUtilization", []Dimension{{"InstanceId", "i-short"}}, "", false, false))
+	// The long-lived series holds hourly buckets only for its last 455 days.
+	assert.LessOrEqual(t, keep.s.tiers[2].tree.Len(), 456)
+}
+
+// TestDynamoDBAlwaysIgnores: alarms on AWS/DynamoDB metrics treat missing
+// data as ignore whatever is configured, as AWS documents.
+func TestDynamoDBAlwaysIgnores(t *testing.T) {
+	s, cw := newTestCW(t, noDelay)
+	a, err := cw.PutMetricAlarm(AlarmConfig{AlarmName: "throttles", Namespace: "AWS/DynamoDB", MetricName: "ThrottledRequests",
+		Statistic: Sum, Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: GreaterThanOrEqualToThreshold,
+		TreatMissingData: TreatBreaching})
+	require.NoError(t, err)
+	s.RunUntil(sim.Time(10 * time.Minute))
+	assert.Equal(t, StateInsufficientData, a.State())
+}
