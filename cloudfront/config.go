@@ -292,18 +292,17 @@ type OriginAccessControl struct {
 }
 
 // Headers through which origin access control identifies CloudFront to an
-// S3 origin in nimbus. Real OAC signs the request with SigV4 as the service
-// principal cloudfront.amazonaws.com and S3 checks the bucket policy's
-// AWS:SourceArn condition; here the signed identity travels in these
-// headers, and the s3 package's bucket policy evaluation reads them.
+// S3 origin in nimbus (the same names as package s3 reads). Real OAC signs
+// the request with SigV4 as the service principal cloudfront.amazonaws.com
+// and S3 checks the bucket policy's aws:SourceArn condition; here the
+// signed identity travels in these headers.
 const (
-	// HeaderSourceArn carries the distribution's ARN,
+	// HeaderPrincipal carries the caller's principal,
+	// "cloudfront.amazonaws.com".
+	HeaderPrincipal = "X-Nimbus-Principal"
+	// HeaderSourceArn carries aws:SourceArn, the distribution's ARN
 	// "arn:aws:cloudfront::<account>:distribution/<id>".
 	HeaderSourceArn = "X-Nimbus-Source-Arn"
-	// HeaderSourceAccount carries the distribution owner's account ID.
-	HeaderSourceAccount = "X-Nimbus-Source-Account"
-	// HeaderPrincipalService carries "cloudfront.amazonaws.com".
-	HeaderPrincipalService = "X-Nimbus-Principal-Service"
 )
 
 // OriginShield places an extra caching layer in front of an origin.

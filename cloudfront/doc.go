@@ -61,11 +61,11 @@
 //
 // # Origin access control
 //
-// An S3 origin with OriginAccessControl receives the distribution's ARN in
-// the HeaderSourceArn header (with HeaderSourceAccount and
-// HeaderPrincipalService), standing in for the SigV4 signature of the
-// service principal cloudfront.amazonaws.com; the s3 package's bucket
-// policy checks the AWS:SourceArn condition against it.
+// An S3 origin with OriginAccessControl receives HeaderPrincipal
+// ("cloudfront.amazonaws.com") and HeaderSourceArn (the distribution's
+// ARN), standing in for the SigV4 signature of the service principal; the
+// s3 package reads the same headers and checks the bucket policy's
+// aws:SourceArn condition against them (s3.OACPolicy writes such a policy).
 //
 // # What it leaves out, and assumptions
 //

@@ -533,9 +533,8 @@ func (d *Distribution) originRequest(f *fetchCtx, n *node, o *originState, stale
 		_, viewerAuth := or.Header("Authorization")
 		if oac.SigningBehavior != SignNoOverride || !viewerAuth {
 			or.Headers = append(or.Headers,
-				sim.Header{Name: HeaderSourceArn, Value: d.arn},
-				sim.Header{Name: HeaderSourceAccount, Value: d.cf.cfg.AccountID},
-				sim.Header{Name: HeaderPrincipalService, Value: "cloudfront.amazonaws.com"})
+				sim.Header{Name: HeaderPrincipal, Value: "cloudfront.amazonaws.com"},
+				sim.Header{Name: HeaderSourceArn, Value: d.arn})
 		}
 	}
 	if stale != nil {

@@ -208,7 +208,7 @@ func TestOriginRequestHeaders(t *testing.T) {
 	assert.Equal(t, "lang=de", or.Query)
 	assert.Equal(t, "198.51.100.1", h("X-Forwarded-For"))
 	assert.Equal(t, r.d.ARN(), h(HeaderSourceArn))
-	assert.Equal(t, "cloudfront.amazonaws.com", h(HeaderPrincipalService))
+	assert.Equal(t, "cloudfront.amazonaws.com", h(HeaderPrincipal))
 	assert.Equal(t, "assets.s3.us-east-1.amazonaws.com", or.Host)
 	assert.True(t, strings.HasPrefix(r.d.ARN(), "arn:aws:cloudfront::123456789012:distribution/E"))
 
