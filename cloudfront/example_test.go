@@ -53,3 +53,37 @@ func Example() {
 	// t=10m0s 200 RefreshHit from cloudfront in 344ms
 	// hits 2, origin requests 2, cost $0.000010
 }
+
+// EdgeTTL combines a cache policy with the origin's headers as CloudFront
+// does.
+func ExampleEdgeTTL() {
+	policy := cloudfront.NewCachePolicy("default", 0) // 0 s / 1 day / 1 year
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, cc := range []string{"", "max-age=600", "max-age=600, s-maxage=60", "max-age=99999999", "no-store"} {
+		var hs []sim.Header
+		if cc != "" {
+			hs = []sim.Header{{Name: "Cache-Control", Value: cc}}
+		}
+		ttl, cached := cloudfront.EdgeTTL(policy, hs, now)
+		fmt.Printf("%-26q cached=%-5v ttl=%v\n", cc, cached, ttl)
+	}
+	// Output:
+	// ""                         cached=true  ttl=24h0m0s
+	// "max-age=600"              cached=true  ttl=10m0s
+	// "max-age=600, s-maxage=60" cached=true  ttl=1m0s
+	// "max-age=99999999"         cached=true  ttl=8760h0m0s
+	// "no-store"                 cached=false ttl=0s
+}
+
+// CheHitRatio predicts an LRU cache's hit ratio from object popularity.
+func ExampleCheHitRatio() {
+	p := cloudfront.ZipfPopularity(10000, 0.8)
+	for _, c := range []int{100, 1000, 5000} {
+		h, _, _ := cloudfront.CheHitRatio(p, c)
+		fmt.Printf("C=%d: %.3f\n", c, h)
+	}
+	// Output:
+	// C=100: 0.157
+	// C=1000: 0.437
+	// C=5000: 0.792
+}
