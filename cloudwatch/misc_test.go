@@ -90,3 +90,28 @@ func TestDynamoDBAlwaysIgnores(t *testing.T) {
 	s.RunUntil(sim.Time(10 * time.Minute))
 	assert.Equal(t, StateInsufficientData, a.State())
 }
+
+// TestHighResolutionAlarm: a 10-second alarm on a high-resolution metric is
+// evaluated every 10 s, so it reacts within seconds.
+func TestHighResolutionAlarm(t *testing.T) {
+	s, cw := newTestCW(t, noDelay)
+	h := cw.HighResolutionSeries("MyApp", "QueueDepth", nil, UnitCount)
+	s.Every(0, time.Second, func(now sim.Time) {
+		v := 5.0
+		if now >= sim.Time(2*time.Minute) {
+			v = 500
+		}
+		h.Put(now, v)
+	})
+	a, err := cw.PutMetricAlarm(AlarmConfig{AlarmName: "queue", Namespace: "MyApp", MetricName: "QueueDepth", Statistic: Maximum,
+		Period: 10, EvaluationPeriods: 2, Threshold: 100, ComparisonOperator: GreaterThanThreshold})
+	require.NoError(t, err)
+	s.RunUntil(sim.Time(2 * time.Minute))
+	assert.Equal(t, StateOK, a.State())
+	// Periods [120, 130) and [130, 140) breach; the 140 s evaluation sees both.
+	s.RunUntil(sim.Time(130 * time.Second))
+	assert.Equal(t, StateOK, a.State())
+	s.RunUntil(sim.Time(140 * time.Second))
+	assert.Equal(t, StateAlarm, a.State())
+	assert.Equal(t, sim.Time(140*time.Second), a.StateUpdated())
+}
