@@ -50,11 +50,17 @@ type node struct {
 	flights map[string]*flight
 	warm    map[*originState]sim.Time // last use of a connection to each origin
 	rec     *node                     // an edge's regional edge cache
-	viewers map[uint64]sim.Time       // edges: last use of each client's connection
+	viewers map[uint64]*viewerConn    // edges: each client's connection
 }
 
 // maxChoiceMemo bounds the memo of edge choices by viewer location.
 const maxChoiceMemo = 1 << 16
+
+// viewerConn is a viewer's connection to an edge; it stays open for
+// Config.ViewerKeepAlive after its last use.
+type viewerConn struct {
+	last sim.Time
+}
 
 type choiceKey struct {
 	p     geo.Point
@@ -94,7 +100,7 @@ func New(s *sim.Sim, cfg Config) (*CloudFront, error) {
 	for _, e := range locs {
 		n := &node{kind: tierEdge, name: e.Code, loc: e.Location, region: e.RegionalEdgeCache, country: e.Country,
 			geog: GeographyOf(e.Country), ip: cf.allocIP(), cache: cfg.NewCache(cfg.EdgeCacheBytes),
-			flights: map[string]*flight{}, warm: map[*originState]sim.Time{}, viewers: map[uint64]sim.Time{}}
+			flights: map[string]*flight{}, warm: map[*originState]sim.Time{}, viewers: map[uint64]*viewerConn{}}
 		if !cfg.DisableRegionalEdgeCaches && e.RegionalEdgeCache != "" {
 			rec, err := cf.regionalNode(e.RegionalEdgeCache)
 			if err != nil {

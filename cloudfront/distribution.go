@@ -192,6 +192,7 @@ type viewerReq struct {
 	reply  func(sim.Response)
 	b      *behavior
 	edge   *node
+	conn   *viewerConn
 	rtt    time.Duration // viewer ↔ edge
 	arrive sim.Time      // when the request reached the edge
 	https  bool
@@ -226,7 +227,12 @@ func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 		vr.stale = nil
 	}
 	pre := c.rtt / 2
-	if last, ok := c.n.viewers[req.Client.ID]; !ok || s.Now().Sub(last) > d.cf.cfg.ViewerKeepAlive {
+	conn := c.n.viewers[req.Client.ID]
+	if conn == nil {
+		conn = &viewerConn{last: -1}
+		c.n.viewers[req.Client.ID] = conn
+	}
+	if conn.last < 0 || s.Now().Sub(conn.last) > d.cf.cfg.ViewerKeepAlive {
 		rounds := 1 // TCP
 		if vr.https {
 			rounds += d.cf.cfg.TLSRoundTrips
@@ -234,8 +240,9 @@ func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 		pre += time.Duration(rounds) * c.rtt
 		// Hold the new connection from now, so that requests the client
 		// sends meanwhile reuse it.
-		c.n.viewers[req.Client.ID] = s.Now()
+		conn.last = s.Now()
 	}
+	vr.conn = conn
 	s.After(pre, vr.atEdgeFn)
 }
 
@@ -381,20 +388,18 @@ func (vr *viewerReq) fetched(r fetchResult) {
 
 // respondEntry answers from a cached entry.
 func (vr *viewerReq) respondEntry(e *Entry, result string) {
-	resp := e.Response
+	vr.resp = e.Response
 	if result != ResultMiss {
-		resp.From = vr.d.from // served from cache: CloudFront answered
-	}
-	if result == ResultHit {
-		resp.Headers = e.hitHeaders(vr.edge.name)
-	} else {
-		resp = resp.WithHeader("X-Cache", result+" from cloudfront")
+		vr.resp.From = vr.d.from // served from cache: CloudFront answered
 	}
 	delay := time.Duration(0)
 	if result == ResultHit {
+		vr.resp.Headers = e.hitHeaders(vr.edge.name)
 		delay = vr.d.cf.cfg.EdgeProcessing
+	} else {
+		vr.resp = vr.resp.WithHeader("X-Cache", result+" from cloudfront")
 	}
-	vr.respond(resp, result, result, delay)
+	vr.finishAtEdge(result, result, delay)
 }
 
 func (vr *viewerReq) fail(status int, reason string) {
@@ -405,10 +410,15 @@ func (vr *viewerReq) fail(status int, reason string) {
 // respond finishes at the edge: compression, the response headers policy
 // and the viewer-response function, then the answer travels half an RTT.
 func (vr *viewerReq) respond(resp sim.Response, result, detailed string, delay time.Duration) {
-	d, b := vr.d, vr.b
-	// Work on vr.resp, not on the parameter: a function event takes its
-	// address, which would move a parameter to the heap on every request.
 	vr.resp = resp
+	vr.finishAtEdge(result, detailed, delay)
+}
+
+// finishAtEdge is respond for the answer already in vr.resp. It works on
+// vr.resp rather than a parameter because a function event takes its
+// address, which would move a parameter to the heap on every request.
+func (vr *viewerReq) finishAtEdge(result, detailed string, delay time.Duration) {
+	d, b := vr.d, vr.b
 	if b != nil {
 		if b.Compress {
 			vr.resp = d.compress(vr.req, vr.resp)
@@ -441,7 +451,7 @@ func (vr *viewerReq) respond(resp sim.Response, result, detailed string, delay t
 func (vr *viewerReq) finish() {
 	d := vr.d
 	now := d.cf.s.Now()
-	vr.edge.viewers[vr.req.Client.ID] = now
+	vr.conn.last = now
 	d.account(vr, now)
 	vr.req.AddHop(sim.Hop{Service: "cloudfront", Name: d.id, Enter: vr.req.Start, Leave: now, Status: vr.resp.Status})
 	reply, resp := vr.reply, vr.resp
