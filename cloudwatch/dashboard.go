@@ -213,6 +213,9 @@ func (cw *CloudWatch) widgetPlot(d Dashboard, wd Widget) (*plot.Plot, error) {
 	case p.Y.Min > 0:
 		p.Y.Min = 0 // CloudWatch graphs start the value axis at zero
 	}
+	if p.Y.Max > 0 {
+		p.Y.Max *= 1.2 // headroom for the legend
+	}
 	return p, nil
 }
 
