@@ -485,12 +485,7 @@ func (d *Distribution) originRequest(f *fetchCtx, n *node, o *originState, stale
 	or := &sim.Request{ID: req.ID, Protocol: proto, Method: req.Method, Host: o.DomainName, Path: o.OriginPath + req.Path,
 		Bytes: req.Bytes, Work: req.Work, SrcPort: req.SrcPort, DstPort: req.DstPort,
 		Client: sim.Client{ID: req.Client.ID, IP: n.ip, Country: n.country, Region: n.region, Lat: n.loc.Lat, Lon: n.loc.Lon}}
-	if !f.cacheable && cp.MaxTTL <= 0 && f.b.OriginRequestPolicy == nil {
-		// Legacy uncached behaviour with no policy forwards the whole query.
-		or.Query = req.Query
-	} else {
-		or.Query = filterQuery(req.Query, cp.QueryStrings, orp.QueryStrings)
-	}
+	or.Query = filterQuery(req.Query, cp.QueryStrings, orp.QueryStrings)
 	fwd := func(name string) bool {
 		return (cp.Headers.Behavior == ParamsWhitelist && contains(cp.Headers.Items, name, true)) || orp.Headers.includes(name, true)
 	}

@@ -147,6 +147,12 @@ type OriginRequestPolicy struct {
 	QueryStrings, Headers, Cookies ParamsConfig
 }
 
+// AllViewer is AWS's managed origin request policy that forwards every
+// viewer header, cookie and query string; pair it with CachingDisabled for
+// dynamic content.
+var AllViewer = OriginRequestPolicy{Name: "Managed-AllViewer", Headers: ParamsConfig{Behavior: ParamsAllViewer},
+	Cookies: ParamsConfig{Behavior: ParamsAll}, QueryStrings: ParamsConfig{Behavior: ParamsAll}}
+
 // Validate checks the policy's behaviours and item counts.
 func (p OriginRequestPolicy) Validate() error {
 	obj := fmt.Sprintf("origin request policy %q", p.Name)

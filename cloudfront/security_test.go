@@ -278,3 +278,39 @@ func TestFieldLevelEncryption(t *testing.T) {
 	_, err := r.cf.CreateDistribution(dc)
 	assert.ErrorIs(t, err, ErrInvalidConfig)
 }
+
+// TestAllViewerForwardsEverything: with CachingDisabled alone the origin
+// gets no query strings or cookies (nothing is in the cache key); with the
+// AllViewer origin request policy it gets them all, but not the
+// CloudFront-generated headers.
+func TestAllViewerForwardsEverything(t *testing.T) {
+	for _, orp := range []*OriginRequestPolicy{nil, &AllViewer} {
+		s := sim.New(sim.Config{Seed: 1})
+		o := fixedOrigin(s, sim.Response{Status: 200})
+		dc := simpleDist(o)
+		dc.DefaultCacheBehavior.CachePolicy = &CachingDisabled
+		dc.DefaultCacheBehavior.OriginRequestPolicy = orp
+		r := newRigOn(t, s, Config{Edges: []string{"IAD"}}, dc)
+		s.Schedule(0, func() {
+			req := &sim.Request{Client: viewer(1, ashburn), Method: "GET", Host: r.d.DomainName(), Path: "/api", Query: "a=1&b=2",
+				Headers: []sim.Header{{Name: "X-Trace", Value: "t"}}, Cookies: []sim.Header{{Name: "session", Value: "s"}}}
+			s.Send(r.d, req, nil)
+		})
+		s.Run()
+		require.Len(t, o.seen, 1)
+		got := o.seen[0]
+		xt, _ := got.Header("X-Trace")
+		_, country := got.Header("CloudFront-Viewer-Country")
+		assert.False(t, country)
+		if orp == nil {
+			assert.Equal(t, "", got.Query)
+			assert.Empty(t, got.Cookies)
+			assert.Equal(t, "", xt)
+		} else {
+			assert.Equal(t, "a=1&b=2", got.Query)
+			assert.Equal(t, []sim.Header{{Name: "session", Value: "s"}}, got.Cookies)
+			assert.Equal(t, "t", xt)
+			assert.Equal(t, r.d.DomainName(), got.Host, "AllViewer forwards the viewer's Host")
+		}
+	}
+}

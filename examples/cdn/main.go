@@ -162,7 +162,7 @@ func simulate(c config) (Result, error) {
 		Origins:              []cloudfront.Origin{o},
 		DefaultCacheBehavior: cloudfront.CacheBehavior{TargetOriginID: "origin"},
 		CacheBehaviors: []cloudfront.CacheBehavior{{PathPattern: "/api/*", TargetOriginID: "origin",
-			CachePolicy: &cloudfront.CachingDisabled, AllowedMethods: cloudfront.AllMethods}},
+			CachePolicy: &cloudfront.CachingDisabled, OriginRequestPolicy: &cloudfront.AllViewer, AllowedMethods: cloudfront.AllMethods}},
 	})
 	if err != nil {
 		return Result{}, err
