@@ -69,6 +69,8 @@
 //
 // # What it leaves out, and assumptions
 //
+//   - Network delays are the latency model's mean RTT, without jitter, so a
+//     distribution by itself draws no random numbers.
 //   - Transfer time: responses take no time proportional to their size;
 //     bandwidth quotas (150 Gbps, 250,000 requests/s) are not enforced.
 //   - Viewer conditional requests (a viewer's own If-None-Match) are not
