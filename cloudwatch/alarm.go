@@ -34,7 +34,22 @@ const (
 	LessThanOrEqualToThreshold    ComparisonOperator = "LessThanOrEqualToThreshold"
 )
 
-// TreatMissingData says how an alarm treats periods without data.
+// TreatMissingData says how an alarm treats periods without data. At each
+// evaluation an alarm fetches EvaluationPeriods (N) plus
+// Config.EvaluationRangeExtra periods and, as AWS documents:
+//
+//   - if none of the newest N periods is missing, they decide: ALARM when at
+//     least DatapointsToAlarm (M) breach, else OK;
+//   - else, if the range holds at least N datapoints, the newest N decide
+//     and TreatMissingData has no effect;
+//   - else breaching and notBreaching fill the missing periods with bad or
+//     good datapoints; missing and ignore use the datapoints there are: none
+//     at all gives INSUFFICIENT_DATA (missing) or keeps the state (ignore),
+//     at least M decide as above, fewer than M give OK when none breaches
+//     and otherwise ALARM (missing) or the current state (ignore) when the
+//     oldest breaching datapoint among the newest N periods is at least M
+//     periods old with no good datapoint after it (the rule against
+//     premature alarms), else the current state.
 type TreatMissingData string
 
 // The TreatMissingData settings; the empty value means TreatMissing.
@@ -148,7 +163,11 @@ type HistoryItem struct {
 	Reason   string
 }
 
-// Alarm is a metric or composite alarm.
+// Alarm is a metric or composite alarm. A metric alarm starts in
+// INSUFFICIENT_DATA and is evaluated every minute (every 10 s for 10 s and
+// 30 s periods); a composite alarm whenever an alarm its rule names changes
+// state. Each state change is recorded in History, traced as a
+// "SetAlarmState" event and runs the new state's actions.
 type Alarm struct {
 	cw        *CloudWatch
 	name      string
@@ -544,26 +563,11 @@ func (a *Alarm) lowSampleCount(r int) bool {
 	return false
 }
 
-// decide applies CloudWatch's evaluation rules to the evaluation range pts
-// (oldest first; the last n are the evaluation periods) and returns the new
-// state:
-//
-//   - if none of the last n points is missing, they decide: ALARM when at
-//     least m breach, else OK;
-//   - else if the range holds at least n real points, the newest n of them
-//     decide and TreatMissingData has no effect;
-//   - else breaching and notBreaching fill the n-k missing points (k real
-//     points) with bad or good points; missing and ignore use the real
-//     points: none at all gives INSUFFICIENT_DATA (missing) or the current
-//     state (ignore); at least m real points decide as above; fewer than m
-//     give OK when none breaches and otherwise ALARM when the oldest
-//     breaching point among the last n is at least m points old and every
-//     newer one breaches or is missing (AWS's rule against premature
-//     alarms; ignore keeps the current state instead), else the current
-//     state.
-//
-// The last case's final branch ("- - - - X" with m = 3: AWS says only that
-// it does not alarm yet) is an assumption.
+// decide applies CloudWatch's evaluation rules (see TreatMissingData) to
+// the evaluation range pts, oldest first, whose last n entries are the
+// evaluation periods, and returns the new state. The final case ("- - - - X"
+// with m = 3 keeps the current state: AWS says only that it does not alarm
+// yet) is an assumption.
 func decide(pts []pointClass, n, m int, treat TreatMissingData, cur StateValue) StateValue {
 	byCount := func(b int) StateValue {
 		if b >= m {

@@ -49,8 +49,8 @@
 // Config.EvaluationOffset, in creation order, over an evaluation range of
 // EvaluationPeriods + Config.EvaluationRangeExtra periods ending at the
 // evaluation minute. M-of-N evaluation and TreatMissingData follow AWS's
-// documented table exactly (see decide), including the rule against
-// premature alarms. Transitions record history (kept 2 weeks) and run the
+// documented tables exactly (see TreatMissingData), including the rule
+// against premature alarms. Transitions record history (kept 2 weeks) and run the
 // new state's actions: ActionFunc, a Topic (SNS-like fan-out) or a
 // ScalingPolicy, which, as AWS documents for Auto Scaling, is invoked again
 // every minute while the alarm stays in the state. PutCompositeAlarm
