@@ -115,3 +115,21 @@ func TestHighResolutionAlarm(t *testing.T) {
 	assert.Equal(t, StateAlarm, a.State())
 	assert.Equal(t, sim.Time(140*time.Second), a.StateUpdated())
 }
+
+// TestEvaluationOffset: with evaluations 40 s into each minute, a datapoint
+// published at a minute's end and visible 30 s later is evaluated in the
+// same minute, 20 s sooner than the next whole minute.
+func TestEvaluationOffset(t *testing.T) {
+	s, cw := newTestCW(t, Config{EvaluationOffset: 40 * time.Second})
+	publishEachMinute(s, cw, "AWS/EC2", "CPUUtilization", cpuDims, func(k int) float64 {
+		return map[bool]float64{true: 90, false: 20}[k >= 2]
+	})
+	a, err := cw.PutMetricAlarm(cpuAlarm("cpu-high", 3, 3))
+	require.NoError(t, err)
+	// Minute 4 is published at 5:00, visible at 5:30, evaluated at 5:40.
+	s.RunUntil(sim.Time(5*time.Minute + 39*time.Second))
+	assert.Equal(t, StateOK, a.State())
+	s.RunUntil(sim.Time(5*time.Minute + 40*time.Second))
+	assert.Equal(t, StateAlarm, a.State())
+	assert.Equal(t, sim.Time(5*time.Minute+40*time.Second), a.StateUpdated())
+}
