@@ -109,9 +109,11 @@ func (f ActionFunc) Execute(a *Alarm, c StateChange) { f(a, c) }
 // Period) or on metric math (Metrics).
 type AlarmConfig struct {
 	// AlarmName is unique among metric and composite alarms, 1-255 chars.
-	AlarmName        string
+	AlarmName string
+	// AlarmDescription is free text.
 	AlarmDescription string
 
+	// Namespace, MetricName and Dimensions identify the metric.
 	Namespace  string
 	MetricName string
 	Dimensions []Dimension
@@ -135,8 +137,9 @@ type AlarmConfig struct {
 	// DatapointsToAlarm is M: the alarm goes to ALARM when M of the N
 	// datapoints breach. 0 means N.
 	DatapointsToAlarm int
-	// Threshold is compared with each datapoint by ComparisonOperator.
-	Threshold          float64
+	// Threshold is compared with each datapoint, in the metric's unit.
+	Threshold float64
+	// ComparisonOperator says which datapoints breach the threshold.
 	ComparisonOperator ComparisonOperator
 	// TreatMissingData defaults to TreatMissing. Alarms on AWS/DynamoDB
 	// metrics always behave as TreatIgnore, as in AWS.
@@ -154,13 +157,17 @@ type AlarmConfig struct {
 
 // HistoryItem is one entry of an alarm's history (kept 2 weeks).
 type HistoryItem struct {
+	// Timestamp is the virtual instant of the entry.
 	Timestamp sim.Time
 	// Type is "StateUpdate", "Action" or "ConfigurationUpdate".
-	Type     string
-	Summary  string
-	OldState StateValue
-	NewState StateValue
-	Reason   string
+	Type string
+	// Summary is a one-line description.
+	Summary string
+	// OldState and NewState are set for state updates (NewState also for
+	// actions: the state whose action ran).
+	OldState, NewState StateValue
+	// Reason is a state update's reason.
+	Reason string
 }
 
 // Alarm is a metric or composite alarm. A metric alarm starts in

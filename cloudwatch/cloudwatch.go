@@ -391,13 +391,15 @@ func validUnit(u Unit) bool { return u == "" || slices.Contains(units, u) }
 // DimensionFilter selects metrics by dimension: Name must be present and,
 // when Value is not empty, have that value.
 type DimensionFilter struct {
+	// Name is the dimension's name; Value, when set, its value.
 	Name, Value string
 }
 
 // ListMetricsInput filters ListMetrics; empty fields match everything.
 type ListMetricsInput struct {
-	Namespace  string
-	MetricName string
+	// Namespace and MetricName, when set, must match exactly.
+	Namespace, MetricName string
+	// Dimensions must all match.
 	Dimensions []DimensionFilter
 }
 

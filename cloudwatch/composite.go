@@ -12,7 +12,8 @@ import (
 // CompositeAlarmConfig defines a composite alarm (PutCompositeAlarm).
 type CompositeAlarmConfig struct {
 	// AlarmName is unique among metric and composite alarms.
-	AlarmName        string
+	AlarmName string
+	// AlarmDescription is free text.
 	AlarmDescription string
 	// AlarmRule combines other alarms' states, such as
 	// `ALARM("cpu-high") AND NOT OK(latency)`: the functions ALARM, OK and

@@ -34,7 +34,9 @@ const (
 // Annotation is a horizontal line across a time-series widget, such as an
 // alarm threshold.
 type Annotation struct {
+	// Label names the line in the legend.
 	Label string
+	// Value is where the line is drawn, in the widget's unit.
 	Value float64
 }
 
@@ -49,15 +51,17 @@ type Widget struct {
 	// Queries are the metrics and expressions to show (Hidden ones are
 	// computed but not drawn).
 	Queries []MetricDataQuery
-	// Annotations are horizontal lines; Alarms adds each alarm's threshold.
+	// Annotations are horizontal lines.
 	Annotations []Annotation
-	Alarms      []*Alarm
+	// Alarms adds each alarm's threshold as a line named after the alarm.
+	Alarms []*Alarm
 	// YLabel labels the value axis; the default is the first metric's unit.
 	YLabel string
 }
 
 // Dashboard is a grid of widgets over one time range.
 type Dashboard struct {
+	// Name identifies the dashboard in errors.
 	Name string
 	// Start and End bound every widget's queries.
 	Start, End sim.Time
@@ -65,7 +69,8 @@ type Dashboard struct {
 	Columns int
 	// WidgetWidth and WidgetHeight size each widget; defaults 16 cm × 9 cm.
 	WidgetWidth, WidgetHeight vg.Length
-	Widgets                   []Widget
+	// Widgets are laid out left to right, top to bottom.
+	Widgets []Widget
 }
 
 // Render formats.

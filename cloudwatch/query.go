@@ -60,6 +60,7 @@ func (cw *CloudWatch) grid(start, end sim.Time, p int) (sim.Time, int, error) {
 
 // GetMetricStatisticsInput asks for statistics of one metric.
 type GetMetricStatisticsInput struct {
+	// Namespace, MetricName and Dimensions identify the metric.
 	Namespace  string
 	MetricName string
 	Dimensions []Dimension
@@ -202,15 +203,21 @@ type MetricDataQuery struct {
 // MetricDataResult is one query's time series: timestamps (period starts,
 // ascending) and values, missing periods left out.
 type MetricDataResult struct {
-	ID, Label  string
-	Period     int
+	// ID and Label are the query's.
+	ID, Label string
+	// Period is the result's period in seconds.
+	Period int
+	// Timestamps are period starts and Values the values there.
 	Timestamps []sim.Time
 	Values     []float64
 }
 
 // GetMetricDataInput is a set of queries over [StartTime, EndTime).
 type GetMetricDataInput struct {
-	Queries            []MetricDataQuery
+	// Queries are the metrics and expressions, at most 500.
+	Queries []MetricDataQuery
+	// StartTime (inclusive, rounded down as CloudWatch does) and EndTime
+	// (exclusive) bound every query.
 	StartTime, EndTime sim.Time
 }
 

@@ -19,12 +19,17 @@ type Topic struct {
 // fields of CloudWatch's SNS message.
 type Notification struct {
 	// Subject is `ALARM: "name"` (the new state and the alarm name).
-	Subject          string
-	AlarmName        string
-	NewStateValue    StateValue
-	OldStateValue    StateValue
-	NewStateReason   string
-	StateChangeTime  sim.Time
+	Subject string
+	// AlarmName names the alarm that changed state.
+	AlarmName string
+	// NewStateValue and OldStateValue are the states after and before.
+	NewStateValue, OldStateValue StateValue
+	// NewStateReason is the alarm's state reason.
+	NewStateReason string
+	// StateChangeTime is the virtual instant of the change.
+	StateChangeTime sim.Time
+	// Threshold is the alarm's threshold and Value the newest datapoint of
+	// the evaluation (NaN when none, and for composite alarms).
 	Threshold, Value float64
 }
 
