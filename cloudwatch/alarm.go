@@ -25,13 +25,16 @@ const (
 // datapoint breaches when the comparison holds.
 type ComparisonOperator string
 
-// The static-threshold comparison operators. (AWS's anomaly-band operators
-// need anomaly detection, which nimbus does not model.)
+// The comparison operators: four against Threshold, three against an
+// anomaly band (AlarmConfig.ThresholdMetricID).
 const (
-	GreaterThanOrEqualToThreshold ComparisonOperator = "GreaterThanOrEqualToThreshold"
-	GreaterThanThreshold          ComparisonOperator = "GreaterThanThreshold"
-	LessThanThreshold             ComparisonOperator = "LessThanThreshold"
-	LessThanOrEqualToThreshold    ComparisonOperator = "LessThanOrEqualToThreshold"
+	GreaterThanOrEqualToThreshold            ComparisonOperator = "GreaterThanOrEqualToThreshold"
+	GreaterThanThreshold                     ComparisonOperator = "GreaterThanThreshold"
+	LessThanThreshold                        ComparisonOperator = "LessThanThreshold"
+	LessThanOrEqualToThreshold               ComparisonOperator = "LessThanOrEqualToThreshold"
+	LessThanLowerOrGreaterThanUpperThreshold ComparisonOperator = "LessThanLowerOrGreaterThanUpperThreshold"
+	LessThanLowerThreshold                   ComparisonOperator = "LessThanLowerThreshold"
+	GreaterThanUpperThreshold                ComparisonOperator = "GreaterThanUpperThreshold"
 )
 
 // TreatMissingData says how an alarm treats periods without data. At each
@@ -128,8 +131,13 @@ type AlarmConfig struct {
 	Period int
 
 	// Metrics is a metric-math alarm: queries of which exactly one is not
-	// Hidden, with at most 10 MetricStats, all of one period.
+	// Hidden (besides ThresholdMetricID), with at most 10 MetricStats, all
+	// of one period.
 	Metrics []MetricDataQuery
+	// ThresholdMetricID names the query in Metrics holding an
+	// ANOMALY_DETECTION_BAND expression: an anomaly-detection alarm, which
+	// uses the band operators and ignores Threshold.
+	ThresholdMetricID string
 
 	// EvaluationPeriods is N, the number of most recent periods evaluated;
 	// N × Period ≤ 1 day.
@@ -294,8 +302,13 @@ func (a *Alarm) plan() error {
 	}
 	switch c.ComparisonOperator {
 	case GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold:
-	case "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold":
-		return bad("ComparisonOperator %s needs anomaly detection, which is not modelled", c.ComparisonOperator)
+		if c.ThresholdMetricID != "" {
+			return bad("ThresholdMetricID needs an anomaly-band ComparisonOperator, not %s", c.ComparisonOperator)
+		}
+	case LessThanLowerOrGreaterThanUpperThreshold, LessThanLowerThreshold, GreaterThanUpperThreshold:
+		if c.ThresholdMetricID == "" {
+			return bad("ComparisonOperator %s needs ThresholdMetricID (an anomaly band)", c.ComparisonOperator)
+		}
 	default:
 		return bad("ComparisonOperator %q is not a CloudWatch comparison operator", c.ComparisonOperator)
 	}
@@ -384,8 +397,12 @@ func (a *Alarm) planMath() (int, error) {
 	bad := func(format string, args ...any) (int, error) {
 		return 0, fmt.Errorf("cloudwatch: alarm %q: %s: %w", c.AlarmName, fmt.Sprintf(format, args...), ErrInvalidParameter)
 	}
-	period, metrics := 0, 0
+	period, metrics, band := 0, 0, false
 	for _, q := range c.Metrics {
+		if q.ID == c.ThresholdMetricID {
+			band = strings.HasPrefix(strings.TrimSpace(q.Expression), "ANOMALY_DETECTION_BAND(")
+			continue
+		}
 		if !q.Hidden {
 			if a.exprID != "" {
 				return bad("more than one query returns data")
@@ -402,6 +419,8 @@ func (a *Alarm) planMath() (int, error) {
 		period = q.MetricStat.Period
 	}
 	switch {
+	case c.ThresholdMetricID != "" && !band:
+		return bad("ThresholdMetricID %q is not an ANOMALY_DETECTION_BAND expression in Metrics", c.ThresholdMetricID)
 	case a.exprID == "":
 		return bad("no query returns data; exactly one must")
 	case metrics == 0:
@@ -466,9 +485,17 @@ const (
 	pBreach
 )
 
-func (a *Alarm) breaches(v float64) bool {
+// breaches reports whether datapoint v breaches the threshold or, for band
+// operators, the band [lo, hi].
+func (a *Alarm) breaches(v, lo, hi float64) bool {
 	t := a.cfg.Threshold
 	switch a.cfg.ComparisonOperator {
+	case LessThanLowerOrGreaterThanUpperThreshold:
+		return v < lo || v > hi
+	case LessThanLowerThreshold:
+		return v < lo
+	case GreaterThanUpperThreshold:
+		return v > hi
 	case GreaterThanOrEqualToThreshold:
 		return v >= t
 	case GreaterThanThreshold:
@@ -494,9 +521,16 @@ func (a *Alarm) evaluate(now sim.Time) {
 	}
 	vals := a.values[:r]
 	lowSamples := false
+	var lower, upper []float64 // the anomaly band, if any
 	if a.ev != nil {
 		clear(a.ev.done)
 		a.ev.gridOf = func(*MetricStat) (sim.Time, int, error) { return start, r, nil }
+		if id := a.cfg.ThresholdMetricID; id != "" {
+			lower, upper = nanSeries(r), nanSeries(r)
+			if b, err := a.ev.value(id); err == nil && b.kind == vArray && len(b.arr) == 2 {
+				lower, upper = b.arr[0], b.arr[1]
+			}
+		}
 		v, err := a.ev.value(a.exprID)
 		switch {
 		case err == nil && v.kind == vSeries:
@@ -531,11 +565,15 @@ func (a *Alarm) evaluate(now sim.Time) {
 		pts = make([]pointClass, 0, r)
 	}
 	a.lastValue = math.NaN()
-	for _, v := range vals {
+	for k, v := range vals {
+		lo, hi := math.NaN(), math.NaN()
+		if lower != nil {
+			lo, hi = lower[k], upper[k]
+		}
 		switch {
-		case math.IsNaN(v):
+		case math.IsNaN(v), lower != nil && math.IsNaN(lo):
 			pts = append(pts, pMissing)
-		case a.breaches(v):
+		case a.breaches(v, lo, hi):
 			pts = append(pts, pBreach)
 			a.lastValue = v
 		default:
@@ -638,10 +676,13 @@ func decide(pts []pointClass, n, m int, treat TreatMissingData, cur StateValue) 
 }
 
 var operatorWords = map[ComparisonOperator]string{
-	GreaterThanOrEqualToThreshold: "greater than or equal to",
-	GreaterThanThreshold:          "greater than",
-	LessThanThreshold:             "less than",
-	LessThanOrEqualToThreshold:    "less than or equal to",
+	GreaterThanOrEqualToThreshold:            "greater than or equal to",
+	GreaterThanThreshold:                     "greater than",
+	LessThanThreshold:                        "less than",
+	LessThanOrEqualToThreshold:               "less than or equal to",
+	LessThanLowerOrGreaterThanUpperThreshold: "outside",
+	LessThanLowerThreshold:                   "less than the lower bound of",
+	GreaterThanUpperThreshold:                "greater than the upper bound of",
 }
 
 // reasonFor builds an AWS-style state reason, such as "Threshold Crossed:
@@ -698,8 +739,13 @@ func (a *Alarm) reasonFor(next StateValue, pts []pointClass, vals []float64, sta
 		b = append(b, "not "...)
 	}
 	b = append(b, operatorWords[a.cfg.ComparisonOperator]...)
-	b = append(b, " the threshold ("...)
-	b = strconv.AppendFloat(b, a.cfg.Threshold, 'f', -1, 64)
+	if id := a.cfg.ThresholdMetricID; id != "" {
+		b = append(b, " the band ("...)
+		b = append(b, id...)
+	} else {
+		b = append(b, " the threshold ("...)
+		b = strconv.AppendFloat(b, a.cfg.Threshold, 'f', -1, 64)
+	}
 	b = append(b, ") (minimum "...)
 	minimum := 1
 	if next == StateAlarm {
@@ -850,4 +896,12 @@ func (cw *CloudWatch) DeleteAlarms(names ...string) error {
 	}
 	cw.alarmOrder = slices.DeleteFunc(cw.alarmOrder, func(a *Alarm) bool { return a.deleted })
 	return nil
+}
+
+func nanSeries(n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	return out
 }

@@ -192,7 +192,7 @@ func TestAlarmValidation(t *testing.T) {
 		"Period 45":                func(c *AlarmConfig) { c.Period = 45 },
 		"1 day":                    func(c *AlarmConfig) { c.Period, c.EvaluationPeriods, c.DatapointsToAlarm = 3600, 25, 1 },
 		"ComparisonOperator":       func(c *AlarmConfig) { c.ComparisonOperator = "Bigger" },
-		"anomaly detection":        func(c *AlarmConfig) { c.ComparisonOperator = "LessThanLowerOrGreaterThanUpperThreshold" },
+		"needs ThresholdMetricID":  func(c *AlarmConfig) { c.ComparisonOperator = LessThanLowerOrGreaterThanUpperThreshold },
 		"TreatMissingData":         func(c *AlarmConfig) { c.TreatMissingData = "zero" },
 		"exactly one of Statistic": func(c *AlarmConfig) { c.ExtendedStatistic = "p99" },
 		"not a valid Statistic":    func(c *AlarmConfig) { c.Statistic = "p99" },

@@ -34,8 +34,8 @@
 // a trimmed range (lo:hi] excludes its lower bound and includes its upper
 // bound, as AWS documents, with percentage bounds turned into values first.
 // GetMetricData evaluates metric math: + - * /, comparisons, SUM, AVG, MIN,
-// MAX, ABS, DIFF, RATE, FILL(m, value|REPEAT|LINEAR), IF and [m1, m2]
-// arrays.
+// MAX, ABS, DIFF, RATE, FILL(m, value|REPEAT|LINEAR), IF, [m1, m2] arrays
+// and ANOMALY_DETECTION_BAND.
 //
 // Data becomes visible after Config.PublicationDelay (default 30 s, an
 // assumption: AWS publishes no figure). The delay is what makes alarms, and

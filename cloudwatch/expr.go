@@ -24,7 +24,7 @@ import (
 //
 // Ids start with a lower-case letter (m1, e1, errors). Functions: ABS, AVG,
 // DIFF, FILL(ts, value | REPEAT | LINEAR), IF(cond, a[, b]), MAX, MIN,
-// RATE, SUM. In arithmetic between two series a missing value counts as 0
+// RATE, SUM, and ANOMALY_DETECTION_BAND(metric id[, width]). In arithmetic between two series a missing value counts as 0
 // (missing on both sides stays missing) and division by zero gives a missing
 // value, as CloudWatch documents.
 
@@ -60,6 +60,7 @@ type mval struct {
 	num    float64
 	ts     []float64
 	arr    [][]float64
+	names  []string // names of arr's series (bands: lower, upper)
 	start  sim.Time
 	period time.Duration
 }
@@ -71,9 +72,11 @@ const (
 	vKeyword
 )
 
-// mathEnv resolves query ids during evaluation.
+// mathEnv resolves query ids during evaluation; band computes
+// ANOMALY_DETECTION_BAND of a metric query.
 type mathEnv struct {
 	resolve func(id string) (mval, error)
+	band    func(id string, width float64) (mval, error)
 }
 
 type parser struct {
@@ -217,7 +220,7 @@ func (p *parser) unary() (node, error) {
 }
 
 var mathFuncs = map[string][2]int{ // name → min, max argument count
-	"ABS": {1, 1}, "AVG": {1, 1}, "DIFF": {1, 1}, "FILL": {2, 2}, "IF": {2, 3},
+	"ABS": {1, 1}, "ANOMALY_DETECTION_BAND": {1, 2}, "AVG": {1, 1}, "DIFF": {1, 1}, "FILL": {2, 2}, "IF": {2, 3},
 	"MAX": {1, 1}, "MIN": {1, 1}, "RATE": {1, 1}, "SUM": {1, 1},
 }
 
@@ -458,6 +461,9 @@ func reduce(vs []float64, f func(acc, v float64) float64, avg bool) float64 {
 }
 
 func (n callNode) eval(env *mathEnv) (mval, error) {
+	if n.fn == "ANOMALY_DETECTION_BAND" {
+		return n.band(env)
+	}
 	args := make([]mval, len(n.args))
 	for i, a := range n.args {
 		v, err := a.eval(env)
@@ -622,4 +628,24 @@ func ifFunc(args []mval) (mval, error) {
 	}
 	cond.ts = out
 	return cond, nil
+}
+
+// DefaultBandWidth is ANOMALY_DETECTION_BAND's width when none is given, in
+// standard deviations (the console's default, 2, is unverified).
+const DefaultBandWidth = 2
+
+func (n callNode) band(env *mathEnv) (mval, error) {
+	ref, ok := n.args[0].(refNode)
+	if !ok || env.band == nil {
+		return mval{}, fmt.Errorf("cloudwatch: ANOMALY_DETECTION_BAND needs the id of a metric query: %w", ErrInvalidParameter)
+	}
+	width := float64(DefaultBandWidth)
+	if len(n.args) == 2 {
+		w, ok := n.args[1].(numNode)
+		if !ok || w <= 0 {
+			return mval{}, fmt.Errorf("cloudwatch: ANOMALY_DETECTION_BAND width must be a positive number: %w", ErrInvalidParameter)
+		}
+		width = float64(w)
+	}
+	return env.band(string(ref), width)
 }

@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -132,4 +133,80 @@ func TestEvaluationOffset(t *testing.T) {
 	s.RunUntil(sim.Time(5*time.Minute + 40*time.Second))
 	assert.Equal(t, StateAlarm, a.State())
 	assert.Equal(t, sim.Time(5*time.Minute+40*time.Second), a.StateUpdated())
+}
+
+// TestAnomalyDetectionBand trains the band on 14 days of a daily pattern
+// with day-to-day noise: the band at each minute is the mean ± 2 standard
+// deviations of the same minute on the previous days (checked against a
+// direct computation), and an anomaly-detection alarm fires when the metric
+// leaves it.
+func TestAnomalyDetectionBand(t *testing.T) {
+	s, cw := newTestCW(t, noDelay)
+	lb := []Dimension{{"LoadBalancer", "app/web/1"}}
+	h := cw.Series("AWS/ApplicationELB", "RequestCount", lb, UnitCount)
+	value := func(m int) float64 { // day d, minute of day: pattern + (d mod 3) noise
+		d, mod := m/1440, m%1440
+		return 1000 + float64(mod%60)*10 + float64(d%3)*20
+	}
+	const days = 15
+	spike := days*1440 + 30
+	s.Every(sim.Time(time.Minute), time.Minute, func(now sim.Time) {
+		m := int(now/sim.Time(time.Minute)) - 1
+		v := value(m)
+		if m >= spike && m < spike+3 {
+			v *= 3 // an anomaly 30 minutes into day 15
+		}
+		h.Put(now-sim.Time(time.Minute), v)
+	})
+	m1 := MetricDataQuery{ID: "m1", MetricStat: &MetricStat{Metric: Metric{"AWS/ApplicationELB", "RequestCount", lb}, Period: 60, Stat: Sum}}
+	ad := MetricDataQuery{ID: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1, 2)", Label: "expected"}
+	a, err := cw.PutMetricAlarm(AlarmConfig{AlarmName: "traffic-anomaly", Metrics: []MetricDataQuery{m1, ad}, ThresholdMetricID: "ad1",
+		EvaluationPeriods: 2, ComparisonOperator: LessThanLowerOrGreaterThanUpperThreshold})
+	require.NoError(t, err)
+	s.RunUntil(sim.Time(spike) * sim.Time(time.Minute))
+	assert.Equal(t, StateOK, a.State(), "normal days stay in the band")
+	assert.Contains(t, a.History()[1].Reason, "were not outside the band (ad1)")
+
+	start := sim.Time(days*1440+10) * sim.Time(time.Minute)
+	res, err := cw.GetMetricData(GetMetricDataInput{StartTime: start, EndTime: start + sim.Time(5*time.Minute), Queries: []MetricDataQuery{m1, ad}})
+	require.NoError(t, err)
+	require.Len(t, res, 3)
+	assert.Equal(t, []string{"RequestCount", "expected (lower)", "expected (upper)"}, []string{res[0].Label, res[1].Label, res[2].Label})
+	for k := range 5 {
+		m := days*1440 + 10 + k
+		var xs []float64
+		for d := 1; d <= 14; d++ {
+			xs = append(xs, value(m-d*1440))
+		}
+		mean, sd := 0.0, 0.0
+		for _, x := range xs {
+			mean += x / 14
+		}
+		for _, x := range xs {
+			sd += (x - mean) * (x - mean) / 14
+		}
+		sd = math.Sqrt(sd)
+		assert.InDelta(t, mean-2*sd, res[1].Values[k], 1e-9)
+		assert.InDelta(t, mean+2*sd, res[2].Values[k], 1e-9)
+	}
+
+	s.RunUntil(sim.Time(spike+3) * sim.Time(time.Minute))
+	assert.Equal(t, StateAlarm, a.State(), "two anomalous minutes")
+	s.RunUntil(sim.Time(spike+6) * sim.Time(time.Minute))
+	assert.Equal(t, StateOK, a.State())
+
+	// A fresh metric has no band: the alarm lacks data.
+	_, err = cw.PutMetricAlarm(AlarmConfig{AlarmName: "new", ThresholdMetricID: "ad1", EvaluationPeriods: 1,
+		ComparisonOperator: GreaterThanUpperThreshold, Metrics: []MetricDataQuery{
+			{ID: "m1", MetricStat: &MetricStat{Metric: Metric{"MyApp", "Fresh", nil}, Period: 60, Stat: Sum}},
+			{ID: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1)"}}})
+	require.NoError(t, err)
+	cw.Publish("MyApp", MetricDatum{MetricName: "Fresh", Timestamp: s.Now(), Value: 1})
+	s.RunFor(3 * time.Minute)
+	fresh, _ := cw.Alarm("new")
+	assert.Equal(t, StateInsufficientData, fresh.State())
+
+	_, err = cw.PutMetricAlarm(AlarmConfig{AlarmName: "bad", ThresholdMetricID: "m1", EvaluationPeriods: 1,
+		ComparisonOperator: GreaterThanUpperThreshold, Metrics: []MetricDataQuery{m1}})
+	assert.ErrorContains(t, err, "not an ANOMALY_DETECTION_BAND expression")
 }

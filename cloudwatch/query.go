@@ -263,17 +263,26 @@ func (cw *CloudWatch) GetMetricData(in GetMetricDataInput) ([]MetricDataResult, 
 			}
 			v = broadcast(v.num, start, time.Duration(p)*time.Second, n)
 		}
-		if v.kind != vSeries {
-			return nil, fmt.Errorf("cloudwatch: GetMetricData: query %q yields %d series; combine them with SUM, AVG, MIN or MAX: %w", q.ID, len(v.arr), ErrInvalidParameter)
-		}
-		res := MetricDataResult{ID: q.ID, Label: ev.label(q), Period: int(v.period / time.Second)}
-		for k, x := range v.ts {
-			if !math.IsNaN(x) {
-				res.Timestamps = append(res.Timestamps, v.start+sim.Time(k)*sim.Time(v.period))
-				res.Values = append(res.Values, x)
+		series, labels := [][]float64{v.ts}, []string{ev.label(q)}
+		if v.kind == vArray {
+			if len(v.names) != len(v.arr) {
+				return nil, fmt.Errorf("cloudwatch: GetMetricData: query %q yields %d series; combine them with SUM, AVG, MIN or MAX: %w", q.ID, len(v.arr), ErrInvalidParameter)
+			}
+			series, labels = v.arr, nil
+			for _, name := range v.names {
+				labels = append(labels, ev.label(q)+" ("+name+")")
 			}
 		}
-		out = append(out, res)
+		for i, ts := range series {
+			res := MetricDataResult{ID: q.ID, Label: labels[i], Period: int(v.period / time.Second)}
+			for k, x := range ts {
+				if !math.IsNaN(x) {
+					res.Timestamps = append(res.Timestamps, v.start+sim.Time(k)*sim.Time(v.period))
+					res.Values = append(res.Values, x)
+				}
+			}
+			out = append(out, res)
+		}
 	}
 	return out, nil
 }
@@ -391,7 +400,7 @@ func (ev *evaluator) value(id string) (mval, error) {
 	if q.MetricStat != nil {
 		v, err = ev.metric(q)
 	} else {
-		v, err = ev.trees[id].eval(&mathEnv{resolve: ev.value})
+		v, err = ev.trees[id].eval(&mathEnv{resolve: ev.value, band: ev.band})
 	}
 	if err != nil {
 		return v, err
@@ -451,4 +460,67 @@ func seriesStat(s *series, st *statistic, start sim.Time, period time.Duration, 
 			out[k] = math.NaN()
 		}
 	}
+}
+
+// bandTrainingDays is how many previous days at the same time of day train
+// the anomaly band (AWS trains on up to two weeks), and bandMinDays how many
+// must have data for a band to exist.
+const (
+	bandTrainingDays = 14
+	bandMinDays      = 3
+)
+
+// band computes ANOMALY_DETECTION_BAND(id, width) for a metric query: a
+// deliberately simple model of CloudWatch's. For each period the expected
+// value is the mean of the same statistic at the same time of day on the
+// previous 14 days, and the band is that mean ± width standard deviations
+// (the deviation floored at 1% of the mean, so a constant metric still has a
+// band). With fewer than 3 days of history the band is missing, as while
+// AWS's model trains. Bands of non-negative history stay non-negative, and
+// Percent metrics stay within 0-100, as AWS clamps them.
+func (ev *evaluator) band(id string, width float64) (mval, error) {
+	q := ev.queries[id]
+	if q == nil || q.MetricStat == nil {
+		return mval{}, fmt.Errorf("cloudwatch: ANOMALY_DETECTION_BAND(%s): %q is not a metric query: %w", id, id, ErrInvalidParameter)
+	}
+	ms := q.MetricStat
+	start, n, err := ev.gridOf(ms)
+	if err != nil {
+		return mval{}, fmt.Errorf("cloudwatch: query %q: %w", id, err)
+	}
+	st := ev.stats[id]
+	period := time.Duration(ms.Period) * time.Second
+	sum, sumSq, count := make([]float64, n), make([]float64, n), make([]float64, n)
+	nonNeg := true
+	day := make([]float64, n)
+	var s *series
+	for d := 1; d <= bandTrainingDays; d++ {
+		s = ev.cw.statSeries(ms, &st, start-sim.Time(d)*sim.Time(24*time.Hour), period, day, nil)
+		for k, v := range day {
+			if !math.IsNaN(v) {
+				sum[k] += v
+				sumSq[k] += v * v
+				count[k]++
+				nonNeg = nonNeg && v >= 0
+			}
+		}
+	}
+	lo, hi := make([]float64, n), make([]float64, n)
+	for k := range lo {
+		lo[k], hi[k] = math.NaN(), math.NaN()
+		if count[k] < bandMinDays {
+			continue
+		}
+		mean := sum[k] / count[k]
+		sd := math.Sqrt(max(sumSq[k]/count[k]-mean*mean, 0))
+		sd = max(sd, 0.01*math.Abs(mean))
+		lo[k], hi[k] = mean-width*sd, mean+width*sd
+		if nonNeg {
+			lo[k] = max(lo[k], 0)
+		}
+		if s != nil && s.unit == UnitPercent {
+			lo[k], hi[k] = max(lo[k], 0), min(hi[k], 100)
+		}
+	}
+	return mval{kind: vArray, arr: [][]float64{lo, hi}, names: []string{"lower", "upper"}, start: start, period: period}, nil
 }
