@@ -50,10 +50,13 @@
 // EvaluationPeriods + Config.EvaluationRangeExtra periods ending at the
 // evaluation minute. M-of-N evaluation and TreatMissingData follow AWS's
 // documented tables exactly (see TreatMissingData), including the rule
-// against premature alarms. Transitions record history (kept 2 weeks) and run the
-// new state's actions: ActionFunc, a Topic (SNS-like fan-out) or a
-// ScalingPolicy, which, as AWS documents for Auto Scaling, is invoked again
-// every minute while the alarm stays in the state. PutCompositeAlarm
+// against premature alarms. Anomaly-detection alarms compare a metric with
+// an ANOMALY_DETECTION_BAND, a deliberately simple model of AWS's: mean ± k
+// standard deviations of the same time of day over the previous 14 days.
+// Transitions record history (kept 2 weeks) and run the new state's
+// actions: ActionFunc, a Topic (SNS-like fan-out) or a ScalingPolicy, which,
+// as AWS documents for Auto Scaling, is invoked again every minute while the
+// alarm stays in the state. PutCompositeAlarm
 // combines alarms' states with ALARM/OK/INSUFFICIENT_DATA(name), TRUE,
 // FALSE, AND, OR and NOT, and is re-evaluated whenever a named alarm changes
 // state.
@@ -67,8 +70,8 @@
 //
 // # What it leaves out
 //
-// Anomaly detection (and so the band comparison operators), SEARCH and
-// Metrics Insights, metric streams, cross-account observability, EC2 and
+// AWS's anomaly-detection model (trend, weekly seasonality, exclusions),
+// SEARCH and Metrics Insights, metric streams, cross-account observability, EC2 and
 // Systems Manager alarm actions, alarm mute rules, the 15-minute delay
 // before ListMetrics shows a new metric, and request throttling. A series'
 // unit and storage resolution are those of its first datum. Results are in
