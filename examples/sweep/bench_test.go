@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -29,7 +31,12 @@ func BenchmarkReplication(b *testing.B) {
 // BenchmarkSweep runs the example's 12 points × 2 replications over a
 // 10-minute ramp with 1 and 2 workers and reports runs per second; the
 // ratio is the scaling across cores.
+//
+// Like main, it runs with GOGC=400 (unless GOGC is set).
 func BenchmarkSweep(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	for _, w := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
 			cfg, err := config(options{reps: 2, workers: w, seed: 1, horizon: 10 * time.Minute, peak: 120})
