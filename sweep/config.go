@@ -158,7 +158,9 @@ type Config struct {
 	// per point at the end.
 	CSV, JSONL, Summary string
 	// Resume continues from existing CSV/JSONL outputs of the same sweep,
-	// keeping their runs. Without it an existing output is an error.
+	// keeping their runs; raising Replicas (without Sequential) adds
+	// replications to a finished sweep. Without Resume an existing output
+	// is an error.
 	Resume bool
 	// Progress receives a progress bar (points done, runs done of runs
 	// decided, runs/s, time left); nil means standard error when it is a
@@ -297,9 +299,11 @@ func compile(cfg Config) (*plan, error) {
 // summarySuffixes name the summary columns of each metric.
 var summarySuffixes = []string{"_mean", "_sd", "_lo", "_hi", "_hw"}
 
-// fingerprint hashes everything that decides which runs exist and what
-// they return: names, seeds, replication rules and every point. Workers,
-// shards, outputs and summary-only settings are left out.
+// fingerprint hashes everything that decides what each run returns and,
+// with Sequential, which runs exist: names, seeds, the stopping rule and
+// every point. Workers, shards, outputs and summary-only settings are left
+// out, and so is Replicas without Sequential: replica n has the same seed
+// whatever the count, so a finished sweep can be resumed with more.
 func (p *plan) fingerprint() string {
 	h := sha256.New()
 	w := func(parts ...string) {
@@ -310,10 +314,10 @@ func (p *plan) fingerprint() string {
 		}
 		io.WriteString(h, "\n")
 	}
-	w("nimbus-sweep/1", p.Name, p.Version, strconv.FormatUint(p.Seed, 10), strconv.Itoa(p.Replicas), strconv.FormatBool(p.CommonRandomNumbers))
+	w("nimbus-sweep/1", p.Name, p.Version, strconv.FormatUint(p.Seed, 10), strconv.FormatBool(p.CommonRandomNumbers))
 	w(p.Metrics...)
 	if sq := p.Sequential; sq != nil {
-		w("sequential", sq.Metric, fmtFloat(sq.HalfWidth), fmtFloat(sq.Relative), strconv.Itoa(sq.MaxReplicas), strconv.Itoa(p.batch), fmtFloat(p.Confidence))
+		w("sequential", strconv.Itoa(p.Replicas), sq.Metric, fmtFloat(sq.HalfWidth), fmtFloat(sq.Relative), strconv.Itoa(sq.MaxReplicas), strconv.Itoa(p.batch), fmtFloat(p.Confidence))
 	}
 	sp := p.Space
 	w(sp.kind)

@@ -36,7 +36,8 @@
 // rules and every point), so Resume and Merge refuse files of another
 // sweep. A sweep killed at any moment resumes from its outputs: finished
 // runs are read back (a cut-off last line is dropped) and only the others
-// run.
+// run. Resume also adds replications to a finished sweep: raise Replicas
+// and the runs already done are kept.
 //
 // # Beyond one machine
 //

@@ -232,6 +232,9 @@ func (p *plan) readOutput(path string) (*output, error) {
 		if !out.shard.Owns(r.Point) {
 			return nil, fmt.Errorf("sweep: %s line %d: point %d is not in shard %s: %w", path, lineNo, r.Point, out.shard, ErrCorrupt)
 		}
+		if r.Replica >= p.maxReplicas() {
+			return nil, fmt.Errorf("sweep: %s line %d: point %d has replica %d, but this sweep runs at most %d per point (Replicas lowered?): %w", path, lineNo, r.Point, r.Replica, p.maxReplicas(), ErrMismatch)
+		}
 		r.Seed = p.seed(r.Point, r.Replica)
 		var want []byte
 		if out.csv {
@@ -294,15 +297,10 @@ func (p *plan) parseCSVHeader(path, line string) (Shard, error) {
 	return s, nil
 }
 
-// parseIndex reads a point index (point) or a replica index, each within
-// what the sweep can produce.
+// parseIndex reads a point index (point) or a replica index.
 func (p *plan) parseIndex(s string, point bool) (int, error) {
 	v, err := strconv.Atoi(s)
-	limit := p.maxReplicas()
-	if point {
-		limit = p.Space.Len()
-	}
-	if err != nil || v < 0 || v >= limit {
+	if err != nil || v < 0 || (point && v >= p.Space.Len()) {
 		return 0, fmt.Errorf("bad index %q", s)
 	}
 	return v, nil

@@ -619,3 +619,26 @@ func TestCommonRandomNumbers(t *testing.T) {
 	}
 	assert.NotEqual(t, res.Runs[0].Seed, res.Runs[1].Seed)
 }
+
+// Resume with more replications keeps the runs done and adds the rest;
+// with fewer it refuses, changing nothing.
+func TestResumeAddsReplications(t *testing.T) {
+	want, dir := t.TempDir(), t.TempDir()
+	cfg := queueConfig()
+	runTo(t, cfg, want) // 4 replications
+	cfg.Replicas = 2
+	runTo(t, cfg, dir)
+	cfg.Replicas, cfg.Resume = 4, true
+	res := runTo(t, cfg, dir)
+	assert.Equal(t, 18*2, res.Recovered)
+	assert.Equal(t, 18*2, res.Executed)
+	requireSameFiles(t, want, dir, "runs.jsonl", "runs.csv", "summary.csv")
+
+	before := dirState(t, dir)
+	cfg.Replicas = 3
+	cfg.JSONL, cfg.CSV, cfg.Summary = filepath.Join(dir, "runs.jsonl"), filepath.Join(dir, "runs.csv"), filepath.Join(dir, "summary.csv")
+	_, err := Run(context.Background(), cfg)
+	require.ErrorIs(t, err, ErrMismatch)
+	assert.Contains(t, err.Error(), "has replica 3, but this sweep runs at most 3 per point")
+	assert.Equal(t, before, dirState(t, dir))
+}
