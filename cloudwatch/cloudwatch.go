@@ -68,6 +68,8 @@ func New(s *sim.Sim, cfg Config) (*CloudWatch, error) {
 		return nil, err
 	}
 	return &CloudWatch{
+		// The hash seed is random but only places series in the index: no
+		// result or iteration order depends on it.
 		s: s, cfg: cfg, seed: maphash.MakeSeed(),
 		index:  map[uint64]*series{},
 		alarms: map[string]*Alarm{},
@@ -261,16 +263,25 @@ func (h *Series) Metric() Metric { return h.s.Metric }
 
 // Put stores one sample taken at t.
 func (h *Series) Put(t sim.Time, v float64) {
-	if a := h.cw.target(h.s, t); a != nil {
+	if a := h.cw.target(h.live(), t); a != nil {
 		a.add(v)
 	}
 }
 
 // PutStatistics stores a pre-aggregated set of samples taken at t.
 func (h *Series) PutStatistics(t sim.Time, set StatisticSet) {
-	if a := h.cw.target(h.s, t); a != nil {
+	if a := h.cw.target(h.live(), t); a != nil {
 		a.addSet(set)
 	}
+}
+
+// live returns the handle's series, recreating it if it expired (no data
+// for longer than the longest retention).
+func (h *Series) live() *series {
+	if s := h.s; s.dead {
+		h.s = h.cw.lookup(s.Namespace, s.MetricName, s.Dimensions, s.unit, s.highRes, true)
+	}
+	return h.s
 }
 
 // PutMetricData is the user-facing API: it validates every datum as AWS

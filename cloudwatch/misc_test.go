@@ -78,6 +78,13 @@ func TestSeriesExpiry(t *testing.T) {
 	assert.Nil(t, cw.lookup("AWS/EC2", "CPUUtilization", []Dimension{{"InstanceId", "i-short"}}, "", false, false))
 	// The long-lived series holds hourly buckets only for its last 455 days.
 	assert.LessOrEqual(t, keep.s.tiers[2].tree.Len(), 456)
+	// A handle on a metric that expires recreates it.
+	short := cw.Series("AWS/EC2", "CPUUtilization", []Dimension{{"InstanceId", "i-short"}}, UnitPercent)
+	short.Put(s.Now(), 7)
+	s.RunUntil(sim.Time(1000 * day))
+	require.True(t, short.s.dead)
+	short.Put(s.Now(), 7)
+	assert.Len(t, cw.ListMetrics(ListMetricsInput{Dimensions: []DimensionFilter{{Name: "InstanceId", Value: "i-short"}}}), 1)
 }
 
 // TestDynamoDBAlwaysIgnores: alarms on AWS/DynamoDB metrics treat missing
