@@ -110,6 +110,7 @@ func saveChart(path string, res *sweep.Result) error {
 // range narrower than a decade still gets labels.
 type ticks125 struct{}
 
+// Ticks implements plot.Ticker.
 func (ticks125) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
 	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {

@@ -173,8 +173,10 @@ type roundRobin struct {
 	next    int
 }
 
+// Register adds a target at the end of the rotation.
 func (b *roundRobin) Register(t *ec2.Instance) { b.targets = append(b.targets, t) }
 
+// Deregister removes a target; requests it holds still finish.
 func (b *roundRobin) Deregister(t *ec2.Instance) {
 	for i, x := range b.targets {
 		if x == t {
@@ -184,6 +186,7 @@ func (b *roundRobin) Deregister(t *ec2.Instance) {
 	}
 }
 
+// Serve implements sim.Handler.
 func (b *roundRobin) Serve(req *sim.Request, reply func(sim.Response)) {
 	for range b.targets {
 		t := b.targets[b.next%len(b.targets)]
@@ -242,6 +245,7 @@ func newGroup(s *sim.Sim, svc *ec2.EC2, lb Balancer, spec ec2.LaunchSpec, pol Ta
 	return g, nil
 }
 
+// Size implements Scaler.
 func (g *group) Size() int { return len(g.instances) }
 
 func (g *group) launch(n int) error {
