@@ -176,6 +176,12 @@ func (p *plan) readOutput(path string) (*output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
+	return p.parseOutput(path, data)
+}
+
+// parseOutput parses the content of the output file at path.
+func (p *plan) parseOutput(path string, data []byte) (*output, error) {
+	var err error
 	out := &output{path: path}
 	if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
 		data = data[:i+1]
