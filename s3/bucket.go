@@ -89,8 +89,8 @@ type Bucket struct {
 
 	versioning Versioning
 	nextID     uint64
-	tree       *btree.BTreeG[*entry]
-	probe      entry
+	tree       *btree.BTreeG[*entry] // keys in UTF-8 byte order, for listing
+	index      map[string]*entry     // the same entries, for point lookups
 	uploads    map[string]*upload
 
 	lifecycle []LifecycleRule
@@ -116,6 +116,7 @@ func newBucket(v *Service, bc BucketConfig) *Bucket {
 		arn:      "arn:" + v.cfg.Partition + ":s3:::" + bc.Name,
 		from:     "s3:" + bc.Name,
 		tree:     btree.NewG(32, entryLess),
+		index:    map[string]*entry{},
 		uploads:  map[string]*upload{},
 		prefixes: map[string]*prefixState{},
 		pab:      BlockAll,
@@ -186,10 +187,17 @@ func (b *Bucket) PutBucketVersioning(state Versioning) error {
 }
 
 func (b *Bucket) get(key string) *entry {
-	b.probe.key = key
-	e, _ := b.tree.Get(&b.probe)
-	b.probe.key = ""
-	return e
+	return b.index[key]
+}
+
+func (b *Bucket) insert(e *entry) {
+	b.tree.ReplaceOrInsert(e)
+	b.index[e.key] = e
+}
+
+func (b *Bucket) unlink(e *entry) {
+	b.tree.Delete(e)
+	delete(b.index, e.key)
 }
 
 // versionID formats a version's ID.
@@ -370,7 +378,7 @@ func (b *Bucket) write(key string, v version) PutObjectOutput {
 	e := b.get(key)
 	if e == nil {
 		e = &entry{key: key}
-		b.tree.ReplaceOrInsert(e)
+		b.insert(e)
 	}
 	if b.versioning != VersioningEnabled {
 		// The null version (the only one when unversioned) is replaced.
@@ -398,7 +406,7 @@ func (b *Bucket) write(key string, v version) PutObjectOutput {
 func (b *Bucket) remove(e *entry, i int, now sim.Time, early bool) {
 	b.drop(e, i, now, early)
 	if len(e.vs) == 0 {
-		b.tree.Delete(e)
+		b.unlink(e)
 	}
 }
 

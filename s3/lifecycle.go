@@ -212,7 +212,7 @@ func (b *Bucket) runLifecycle(now sim.Time) {
 		return true
 	})
 	for _, e := range emptied {
-		b.tree.Delete(e)
+		b.unlink(e)
 	}
 	// Expiring a current version of a versioned bucket writes a delete
 	// marker, which may insert into the tree: do it after the walk.
@@ -540,7 +540,7 @@ func (b *Bucket) loseOneZone() int {
 		return true
 	})
 	for _, e := range emptied {
-		b.tree.Delete(e)
+		b.unlink(e)
 	}
 	for _, u := range b.ListMultipartUploads() {
 		if up := b.uploads[u.UploadID]; up.in.StorageClass == OneZoneIA {
