@@ -65,7 +65,6 @@ type answer struct {
 	down, up  int64
 	write     bool
 	headers   []sim.Header
-	throttled bool
 }
 
 func (a *answer) fail(e *Error) {
