@@ -59,12 +59,12 @@ func (b *Bucket) Serve(req *sim.Request, reply func(sim.Response)) {
 
 // answer is the outcome of a request before latency.
 type answer struct {
-	op        opKind
-	status    int
-	reason    string
-	down, up  int64
-	write     bool
-	headers   []sim.Header
+	op       opKind
+	status   int
+	reason   string
+	down, up int64
+	write    bool
+	headers  []sim.Header
 }
 
 func (a *answer) fail(e *Error) {
