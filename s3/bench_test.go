@@ -13,11 +13,24 @@ import (
 // time, drawn from a hot set of 10,000 keys over 1,000 prefixes (1,000
 // GET/s each, under the rate limits), to a
 // public-read bucket; each GET is authorized by the policy, admitted by its
-// prefix's token bucket and answered after a sampled latency. The
-// GETs/s metric counts completed GETs per second of host time.
+// prefix's token bucket and answered after a sampled latency (or, in
+// the nolatency case, at once). The GETs/s metric counts completed GETs
+// per second of host time.
 func BenchmarkGet(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		perf Performance
+	}{
+		{"latency", Performance{}},
+		{"nolatency", Performance{NoLatency: true}},
+	} {
+		b.Run(tc.name, func(b *testing.B) { benchGet(b, tc.perf) })
+	}
+}
+
+func benchGet(b *testing.B, perf Performance) {
 	s := sim.New(sim.Config{Seed: 1})
-	svc, _ := New(s, Config{})
+	svc, _ := New(s, Config{Performance: perf})
 	bk, _ := svc.CreateBucket(BucketConfig{Name: "bench", PublicAccessBlock: &PublicAccessBlock{}})
 	if err := bk.PutBucketPolicy(PublicReadPolicy(bk.ARN())); err != nil {
 		b.Fatal(err)

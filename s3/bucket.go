@@ -83,6 +83,7 @@ type Bucket struct {
 	cfg     BucketConfig
 	arn     string
 	objBase string // arn + "/"
+	webHost string // WebsiteEndpoint()
 	from    string // "s3:" + name, for Response.From
 	created sim.Time
 	deleted bool
@@ -122,6 +123,7 @@ func newBucket(v *Service, bc BucketConfig) *Bucket {
 		pab:      BlockAll,
 	}
 	b.objBase = b.arn + "/"
+	b.webHost = b.websiteEndpoint()
 	if bc.PublicAccessBlock != nil {
 		b.pab = *bc.PublicAccessBlock
 	}

@@ -457,6 +457,14 @@ func anyGlob(patterns []string, a, b string, fold bool) bool {
 // glob matches pattern p ('*' any run, '?' one byte) against the string
 // a+b without building it.
 func glob(p, a, b string, fold bool) bool {
+	// Fast path for the common "literal prefix*" resource pattern.
+	if !fold && len(p) > 0 && strings.IndexAny(p, "*?") == len(p)-1 && p[len(p)-1] == '*' {
+		pre := p[:len(p)-1]
+		if len(pre) <= len(a) {
+			return a[:len(pre)] == pre
+		}
+		return pre[:len(a)] == a && strings.HasPrefix(b, pre[len(a):])
+	}
 	n := len(a) + len(b)
 	pi, si, star, mark := 0, 0, -1, 0
 	for si < n {
@@ -467,12 +475,12 @@ func glob(p, a, b string, fold bool) bool {
 			c = b[si-len(a)]
 		}
 		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == c || fold && lower(p[pi]) == lower(c)):
-			pi++
-			si++
 		case pi < len(p) && p[pi] == '*':
 			star, mark = pi, si
 			pi++
+		case pi < len(p) && (p[pi] == '?' || p[pi] == c || fold && lower(p[pi]) == lower(c)):
+			pi++
+			si++
 		case star >= 0:
 			pi = star + 1
 			mark++

@@ -108,7 +108,9 @@ var dashRegions = map[string]bool{
 // WebsiteEndpoint returns the website endpoint host name as AWS forms it:
 // "<bucket>.s3-website-<region>.amazonaws.com" in the older regions,
 // "<bucket>.s3-website.<region>.amazonaws.com" elsewhere.
-func (b *Bucket) WebsiteEndpoint() string {
+func (b *Bucket) WebsiteEndpoint() string { return b.webHost }
+
+func (b *Bucket) websiteEndpoint() string {
 	if dashRegions[b.cfg.Region] {
 		return b.cfg.Name + ".s3-website-" + b.cfg.Region + ".amazonaws.com"
 	}
