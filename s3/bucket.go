@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 
@@ -103,6 +104,7 @@ type Bucket struct {
 	readTTFB     distuv.LogNormal
 	writeLat     distuv.LogNormal
 	rng          distuv.Uniform
+	outage       *rand.Rand // InjectUnavailability draws
 	metrics      requestMetrics
 	use          usage
 	intCount     int // versions in Intelligent-Tiering
@@ -132,6 +134,7 @@ func newBucket(v *Service, bc BucketConfig) *Bucket {
 	src := v.s.Stream("s3/" + bc.Name + "/latency")
 	b.readTTFB = logNormal(p.ReadFirstByte, src)
 	b.writeLat = logNormal(p.WriteLatency, src)
+	b.outage = v.s.Stream("s3/" + bc.Name + "/availability")
 	b.rng = distuv.Uniform{Min: 0, Max: 1, Src: v.s.Stream("s3/" + bc.Name + "/restore")}
 	return b
 }

@@ -86,6 +86,13 @@ type Performance struct {
 	NoLatency bool
 	// NoRateLimits turns the per-prefix rate limits off.
 	NoRateLimits bool
+	// InjectUnavailability makes each GET or HEAD of an object through
+	// Serve fail with 503 ServiceUnavailable with probability 1 −
+	// availability of the object's storage class (ClassInfo.Availability,
+	// AWS's design figures): 0.01 % for Standard, 0.5 % for One Zone-IA.
+	// Failures are independent per request (an assumption; real outages
+	// are correlated). Off by default.
+	InjectUnavailability bool
 }
 
 // DefaultPerformance returns the defaults of every Performance field.

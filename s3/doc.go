@@ -38,7 +38,9 @@
 //     size ÷ per-connection throughput.
 //   - Storage classes with minimum durations, minimum billable sizes,
 //     Glacier overheads, retrieval fees, restores that complete hours
-//     later, Intelligent-Tiering tiers, One Zone-IA data loss (DestroyAZ).
+//     later, Intelligent-Tiering tiers, One Zone-IA data loss (DestroyAZ),
+//     and optionally 503s at each class's designed unavailability
+//     (Performance.InjectUnavailability).
 //   - Lifecycle rules evaluated at midnight UTC, with S3's rounding of due
 //     dates to the next midnight, the transition waterfall and its timing
 //     constraints, expiration, noncurrent-version rules, delete-marker

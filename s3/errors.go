@@ -87,6 +87,7 @@ var (
 	ErrPreconditionFailed      = code("PreconditionFailed", 412, "At least one of the preconditions you specified did not hold")
 	ErrRestoreInProgress       = code("RestoreAlreadyInProgress", 409, "Object restore is already in progress")
 	ErrSignatureDoesNotMatch   = code("SignatureDoesNotMatch", 403, "The request signature we calculated does not match the signature you provided")
+	ErrServiceUnavailable      = code("ServiceUnavailable", 503, "Service is unable to handle request")
 	ErrSlowDown                = code("SlowDown", 503, "Please reduce your request rate")
 	ErrTooManyBuckets          = code("TooManyBuckets", 400, "You have attempted to create more buckets than allowed")
 )

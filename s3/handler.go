@@ -253,6 +253,12 @@ func (b *Bucket) restGet(req *sim.Request, key string, q url.Values, head bool, 
 		in.IfMatch, _ = req.Header("If-Match")
 		in.IfNoneMatch, _ = req.Header("If-None-Match")
 	}
+	if b.svc.cfg.Performance.InjectUnavailability {
+		if _, v, err, _ := b.lookup(key, in.VersionID); err == nil && b.outage.Float64() >= v.class.Info().Availability {
+			a.fail(ErrServiceUnavailable)
+			return
+		}
+	}
 	v, n, cr, err, marker := b.getObject(key, &in, head)
 	if err != nil {
 		a.fail(err)

@@ -140,3 +140,26 @@ func TestStorageMetrics(t *testing.T) {
 		assert.Equal(t, sim.Time(day), d.Timestamp)
 	}
 }
+
+// TestInjectUnavailability: with injection on, GETs fail at the storage
+// class's designed unavailability. Over n = 200,000 GETs of a One Zone-IA
+// object the failure count is Binomial(n, 0.005): mean 1,000, standard
+// deviation 31.5; the bound is ±4 σ.
+func TestInjectUnavailability(t *testing.T) {
+	perf := Performance{InjectUnavailability: true, NoRateLimits: true, NoLatency: true}
+	s, _, b := newTestBucket(t, Config{Performance: perf}, "flaky")
+	_, _ = b.PutObject("oz", PutObjectInput{Size: 1, StorageClass: OneZoneIA})
+	_, _ = b.PutObject("std", PutObjectInput{Size: 1})
+	count := func(key string, n int) int {
+		failed := 0
+		for range n {
+			if send(s, b, &sim.Request{Method: "GET", Path: "/" + key, Headers: []sim.Header{ownerHeader}}).Reason == "ServiceUnavailable" {
+				failed++
+			}
+		}
+		return failed
+	}
+	assert.InDelta(t, 1000, count("oz", 200000), 126)
+	// Standard: mean 20, σ 4.5.
+	assert.InDelta(t, 20, count("std", 200000), 18)
+}

@@ -344,3 +344,32 @@ func TestDestroyAZ(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, b.use.actual[mZIA])
 }
+
+// TestLifecycleFilters: rules select by prefix, by tags (all must match)
+// and by size.
+func TestLifecycleFilters(t *testing.T) {
+	s, _, b := newTestBucket(t, Config{}, "filters")
+	require.NoError(t, b.PutBucketLifecycleConfiguration([]LifecycleRule{
+		{ID: "tagged", Filter: LifecycleFilter{Tags: map[string]string{"tier": "cold", "team": "a"}}, Transitions: []Transition{{1, DeepArchive}}},
+		{ID: "logs", Filter: LifecycleFilter{Prefix: "logs/"}, Expiration: &Expiration{Days: 2}},
+		{ID: "big", Filter: LifecycleFilter{ObjectSizeGreaterThan: 10 << 20}, Transitions: []Transition{{1, GlacierIR}}},
+	}))
+	const mib = 1 << 20
+	put := func(k string, size int64, tags map[string]string) {
+		_, err := b.PutObject(k, PutObjectInput{Size: size, Tags: tags})
+		require.NoError(t, err)
+	}
+	put("a", mib, map[string]string{"tier": "cold", "team": "a"})
+	put("b", mib, map[string]string{"tier": "cold"})
+	put("logs/x", mib, nil)
+	put("huge", 20*mib, nil)
+	put("mid", 5*mib, nil)
+	s.RunFor(3 * day)
+	class := func(k string) StorageClass { o, err := b.HeadObject(k, GetObjectInput{}); require.NoError(t, err); return o.StorageClass }
+	assert.Equal(t, DeepArchive, class("a"))
+	assert.Equal(t, Standard, class("b"), "one tag of two does not match")
+	assert.Equal(t, GlacierIR, class("huge"))
+	assert.Equal(t, Standard, class("mid"))
+	_, err := b.HeadObject("logs/x", GetObjectInput{})
+	require.ErrorIs(t, err, ErrNoSuchKey)
+}
