@@ -365,7 +365,11 @@ func TestLifecycleFilters(t *testing.T) {
 	put("huge", 20*mib, nil)
 	put("mid", 5*mib, nil)
 	s.RunFor(3 * day)
-	class := func(k string) StorageClass { o, err := b.HeadObject(k, GetObjectInput{}); require.NoError(t, err); return o.StorageClass }
+	class := func(k string) StorageClass {
+		o, err := b.HeadObject(k, GetObjectInput{})
+		require.NoError(t, err)
+		return o.StorageClass
+	}
 	assert.Equal(t, DeepArchive, class("a"))
 	assert.Equal(t, Standard, class("b"), "one tag of two does not match")
 	assert.Equal(t, GlacierIR, class("huge"))
