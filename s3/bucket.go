@@ -676,4 +676,5 @@ func (b *Bucket) StorageBytes() int64 {
 // ObjectCount returns the number of stored object versions (not markers).
 func (b *Bucket) ObjectCount() int64 { return b.use.objects }
 
+// String describes the bucket for logs.
 func (b *Bucket) String() string { return fmt.Sprintf("s3 bucket %s (%s)", b.cfg.Name, b.cfg.Region) }

@@ -111,6 +111,7 @@ type Condition struct {
 // become their text, as IAM accepts them in conditions).
 type stringList []string
 
+// UnmarshalJSON accepts a string or a non-empty list.
 func (l *stringList) UnmarshalJSON(b []byte) error {
 	var one any
 	if err := json.Unmarshal(b, &one); err != nil {
@@ -148,6 +149,7 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 
 type principalJSON struct{ set PrincipalSet }
 
+// UnmarshalJSON accepts "*" or a map of principal types to lists.
 func (p *principalJSON) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
@@ -164,7 +166,13 @@ func (p *principalJSON) UnmarshalJSON(b []byte) error {
 	if len(m) == 0 {
 		return fmt.Errorf("empty principal")
 	}
-	for k, v := range m {
+	types := make([]string, 0, len(m))
+	for k := range m {
+		types = append(types, k)
+	}
+	sort.Strings(types)
+	for _, k := range types {
+		v := m[k]
 		switch k {
 		case "AWS":
 			for _, a := range v {
@@ -457,8 +465,13 @@ func anyGlob(patterns []string, a, b string, fold bool) bool {
 // glob matches pattern p ('*' any run, '?' one byte) against the string
 // a+b without building it.
 func glob(p, a, b string, fold bool) bool {
-	// Fast path for the common "literal prefix*" resource pattern.
-	if !fold && len(p) > 0 && strings.IndexAny(p, "*?") == len(p)-1 && p[len(p)-1] == '*' {
+	// Fast paths for literal patterns (actions) and "literal prefix*"
+	// resource patterns.
+	w := strings.IndexAny(p, "*?")
+	if w < 0 && b == "" {
+		return p == a || fold && strings.EqualFold(p, a)
+	}
+	if !fold && len(p) > 0 && w == len(p)-1 && p[w] == '*' {
 		pre := p[:len(p)-1]
 		if len(pre) <= len(a) {
 			return a[:len(pre)] == pre
