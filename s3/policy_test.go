@@ -2,6 +2,7 @@ package s3
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,8 +171,14 @@ func TestPresignedURL(t *testing.T) {
 	put.Method = "PUT"
 	assert.Equal(t, "SignatureDoesNotMatch", send(s, b, req(put)).Reason, "the method is signed")
 
+	long := u
+	long.Query = strings.Replace(u.Query, "X-Amz-Expires=3600", "X-Amz-Expires=604801", 1)
+	resp := send(s, b, req(long))
+	assert.Equal(t, 400, resp.Status)
+	assert.Equal(t, "AuthorizationQueryParametersError", resp.Reason, "longer than 7 days")
+
 	s.RunFor(time.Hour + time.Second)
-	resp := send(s, b, req(u))
+	resp = send(s, b, req(u))
 	assert.Equal(t, 403, resp.Status)
 	assert.Equal(t, "AccessDenied", resp.Reason, "expired")
 
