@@ -81,3 +81,11 @@ func send(s *sim.Sim, h sim.Handler, req *sim.Request) sim.Response {
 	}
 	return got
 }
+
+// The consumer-declared interfaces match the real implementations.
+var (
+	_ MetricPublisher = (*cloudwatch.CloudWatch)(nil)
+	_ Biller          = (*billing.Ledger)(nil)
+	_ sim.Handler     = (*Bucket)(nil)
+	_ sim.Handler     = (*Service)(nil)
+)
