@@ -142,3 +142,38 @@ func BenchmarkList(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkServe measures the bucket's own handler cost for an anonymous
+// GET of a public object with latency off: policy, rate limit, lookup,
+// response headers and the hop, without the event loop or Sim.Send.
+func BenchmarkServe(b *testing.B) {
+	s := sim.New(sim.Config{Seed: 1})
+	svc, _ := New(s, Config{Performance: Performance{NoLatency: true, NoRateLimits: true}})
+	bk, _ := svc.CreateBucket(BucketConfig{Name: "bench", PublicAccessBlock: &PublicAccessBlock{}})
+	if err := bk.PutBucketPolicy(PublicReadPolicy(bk.ARN())); err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, 10_000)
+	for i := range paths {
+		k := fmt.Sprintf("p%04d/obj-%03d.jpg", i%1000, i/1000)
+		paths[i] = "/" + k
+		bk.PutObject(k, PutObjectInput{Size: 20_000})
+	}
+	req := &sim.Request{Method: "GET"}
+	ok := 0
+	reply := func(r sim.Response) {
+		if r.Status == 200 {
+			ok++
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		req.Path, req.Hops = paths[i%len(paths)], req.Hops[:0]
+		bk.Serve(req, reply)
+	}
+	if ok != b.N {
+		b.Fatal(ok)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "GETs/s")
+}
