@@ -1,0 +1,648 @@
+package elb
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sort"
+
+	"github.com/nimbus-sim/nimbus/sim"
+)
+
+// Target is anything a target group can route to. *ec2.Instance satisfies
+// it; HandlerTarget wraps any other handler.
+type Target interface {
+	sim.Handler
+	// ID is the instance ID, IP address or function name.
+	ID() string
+	// AZ is the target's Availability Zone.
+	AZ() string
+}
+
+// readier is implemented by targets that can say at once whether they
+// accept connections (*ec2.Instance does); TCP health checks use it instead
+// of queueing a request behind the target's work.
+type readier interface{ Ready() bool }
+
+// HandlerTarget wraps a handler as a target with the given ID and zone: an
+// IP target, a Lambda-like function, or an ALB behind an NLB.
+func HandlerTarget(id, az string, h sim.Handler) Target { return handlerTarget{id, az, h} }
+
+type handlerTarget struct {
+	id, az string
+	h      sim.Handler
+}
+
+func (t handlerTarget) ID() string                                       { return t.id }
+func (t handlerTarget) AZ() string                                       { return t.az }
+func (t handlerTarget) Serve(req *sim.Request, reply func(sim.Response)) { t.h.Serve(req, reply) }
+
+// HealthState is a target's health as DescribeTargetHealth reports it.
+type HealthState string
+
+// Health states.
+const (
+	StateInitial     HealthState = "initial"
+	StateHealthy     HealthState = "healthy"
+	StateUnhealthy   HealthState = "unhealthy"
+	StateDraining    HealthState = "draining"
+	StateUnused      HealthState = "unused"
+	StateUnavailable HealthState = "unavailable"
+)
+
+// TargetHealth is one target's health description.
+type TargetHealth struct {
+	ID     string
+	AZ     string
+	State  HealthState
+	Reason string
+	// InFlight is how many requests the target holds now.
+	InFlight int
+	// Weight is the registered weight (WeightedRoundRobin, WeightedRandom).
+	Weight int
+	// Mitigated reports anomaly mitigation in effect.
+	Mitigated bool
+}
+
+// HealthChange describes a target changing health state.
+type HealthChange struct {
+	TargetGroup string
+	TargetID    string
+	From, To    HealthState
+	Reason      string
+	At          sim.Time
+}
+
+type member struct {
+	t        Target
+	id, az   string
+	weight   float64
+	state    HealthState
+	reason   string
+	okRun    int
+	failRun  int
+	inFlight int
+
+	slowFrom  sim.Time // start of slow start; -1 when not in it
+	current   float64  // smooth weighted round-robin credit
+	checker   *sim.Ticker
+	drainDone func()
+	drainEnd  sim.Timer
+
+	mitigation     float64 // anomaly mitigation factor, 1 = none
+	anomalous      bool
+	minReq, minErr uint64 // this minute, for anomaly detection
+}
+
+// TargetGroup routes requests to registered targets.
+type TargetGroup struct {
+	s    *sim.Sim
+	cfg  TargetGroupConfig
+	arn  string
+	dim  string // CloudWatch TargetGroup dimension: targetgroup/<name>/<id>
+	lb   *LoadBalancer
+	rng  *rand.Rand
+	hcID uint64
+
+	members []*member // registration order
+	byID    map[string]*member
+	rr      map[string]uint64 // round-robin position per node zone ("" = shared)
+	scratch []*member
+
+	watchers []func(HealthChange)
+	stats    groupStats
+}
+
+// groupStats are this minute's counters for CloudWatch.
+type groupStats struct {
+	requests, target2, target3, target4, target5, unhealthyRouted, nonSticky uint64
+	respTime                                                                 []float64
+}
+
+// NewTargetGroup creates a target group for a load balancer of the given
+// type. It starts empty; attach it to a listener action and register targets.
+func NewTargetGroup(s *sim.Sim, lbType Type, cfg TargetGroupConfig) (*TargetGroup, error) {
+	if lbType == "" {
+		lbType = Application
+	}
+	if err := cfg.validate(lbType); err != nil {
+		return nil, err
+	}
+	id := s.NewID("tg")[3:]
+	tg := &TargetGroup{
+		s: s, cfg: cfg, byID: map[string]*member{}, rr: map[string]uint64{},
+		rng: s.Stream("elb/targetgroup/" + cfg.Name),
+		arn: fmt.Sprintf("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/%s/%s", cfg.Name, id),
+		dim: fmt.Sprintf("targetgroup/%s/%s", cfg.Name, id),
+	}
+	return tg, nil
+}
+
+// Name returns the target group's name.
+func (tg *TargetGroup) Name() string { return tg.cfg.Name }
+
+// ARN returns the target group's ARN.
+func (tg *TargetGroup) ARN() string { return tg.arn }
+
+// Config returns the configuration with defaults filled in.
+func (tg *TargetGroup) Config() TargetGroupConfig { return tg.cfg }
+
+// Watch calls fn on every target health change (Auto Scaling's ELB health
+// checks use it).
+func (tg *TargetGroup) Watch(fn func(HealthChange)) { tg.watchers = append(tg.watchers, fn) }
+
+// Register adds targets with weight 1. Registering a registered target
+// (even one draining) is an error.
+func (tg *TargetGroup) Register(targets ...Target) error {
+	for _, t := range targets {
+		if err := tg.RegisterWeighted(t, 1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RegisterWeighted adds a target with a weight (1–999) for the weighted
+// algorithms.
+func (tg *TargetGroup) RegisterWeighted(t Target, weight int) error {
+	if t == nil {
+		return fmt.Errorf("elb: target group %q: Register: nil target: %w", tg.cfg.Name, ErrInvalidConfig)
+	}
+	if weight < 1 || weight > 999 {
+		return fmt.Errorf("elb: target group %q: target %s: Weight %d outside 1–999: %w", tg.cfg.Name, t.ID(), weight, ErrInvalidConfig)
+	}
+	id := t.ID()
+	if m, ok := tg.byID[id]; ok {
+		return fmt.Errorf("elb: target group %q: target %s is already registered (%s): %w", tg.cfg.Name, id, m.state, ErrInvalidConfig)
+	}
+	if tg.lb != nil && !tg.lb.zoneEnabled(t.AZ()) {
+		return fmt.Errorf("elb: target group %q: target %s is in %s, which load balancer %q does not enable: %w", tg.cfg.Name, id, t.AZ(), tg.lb.cfg.Name, ErrInvalidConfig)
+	}
+	m := &member{t: t, id: id, az: t.AZ(), weight: float64(weight), state: StateInitial,
+		reason: "Elb.RegistrationInProgress", slowFrom: -1, mitigation: 1}
+	tg.members = append(tg.members, m)
+	tg.byID[id] = m
+	if tg.s.Tracing() {
+		tg.s.Trace("elb", "RegisterTargets", tg.cfg.Name, sim.F("target", id), sim.F("az", m.az))
+	}
+	if tg.cfg.HealthCheck.Disabled {
+		tg.setState(m, StateHealthy, "Target.HealthCheckDisabled")
+		return nil
+	}
+	m.reason = "Elb.InitialHealthChecking"
+	m.checker = tg.s.Every(tg.s.Now(), tg.cfg.HealthCheck.Interval, func(sim.Time) { tg.check(m) })
+	return nil
+}
+
+// Deregister starts draining a target: it gets no new requests at once and
+// its in-flight requests continue. done (may be nil) is called when
+// deregistration completes: when the target has no request in flight, or
+// when DeregistrationDelay ends, whichever is first. The target shows as
+// draining until the delay ends, then leaves the group.
+func (tg *TargetGroup) Deregister(id string, done func()) error {
+	m, ok := tg.byID[id]
+	if !ok {
+		return fmt.Errorf("elb: target group %q: Deregister: target %s: %w", tg.cfg.Name, id, ErrNotFound)
+	}
+	if m.state == StateDraining {
+		return fmt.Errorf("elb: target group %q: Deregister: target %s is already draining: %w", tg.cfg.Name, id, ErrInvalidConfig)
+	}
+	if m.checker != nil {
+		m.checker.Stop()
+	}
+	m.slowFrom = -1
+	tg.setState(m, StateDraining, "Target.DeregistrationInProgress")
+	m.drainDone = done
+	m.drainEnd = tg.s.After(*tg.cfg.DeregistrationDelay, func() {
+		tg.finishDrain(m)
+		tg.remove(m)
+	})
+	if m.inFlight == 0 {
+		tg.finishDrain(m)
+	}
+	return nil
+}
+
+func (tg *TargetGroup) finishDrain(m *member) {
+	if f := m.drainDone; f != nil {
+		m.drainDone = nil
+		f()
+	}
+}
+
+func (tg *TargetGroup) remove(m *member) {
+	tg.setState(m, StateUnused, "Target.NotRegistered")
+	delete(tg.byID, m.id)
+	for i, x := range tg.members {
+		if x == m {
+			tg.members = append(tg.members[:i], tg.members[i+1:]...)
+			break
+		}
+	}
+}
+
+// Health describes every target, in registration order.
+func (tg *TargetGroup) Health() []TargetHealth {
+	out := make([]TargetHealth, len(tg.members))
+	for i, m := range tg.members {
+		out[i] = TargetHealth{ID: m.id, AZ: m.az, State: m.state, Reason: m.reason, InFlight: m.inFlight,
+			Weight: int(m.weight), Mitigated: m.mitigation < 1}
+	}
+	return out
+}
+
+// TargetHealth returns one target's health.
+func (tg *TargetGroup) TargetHealth(id string) (TargetHealth, bool) {
+	m, ok := tg.byID[id]
+	if !ok {
+		return TargetHealth{ID: id, State: StateUnused, Reason: "Target.NotRegistered"}, false
+	}
+	return TargetHealth{ID: m.id, AZ: m.az, State: m.state, Reason: m.reason, InFlight: m.inFlight,
+		Weight: int(m.weight), Mitigated: m.mitigation < 1}, true
+}
+
+// HealthyCount returns how many targets are healthy.
+func (tg *TargetGroup) HealthyCount() int {
+	n := 0
+	for _, m := range tg.members {
+		if m.state == StateHealthy {
+			n++
+		}
+	}
+	return n
+}
+
+// check runs one active health check on m.
+func (tg *TargetGroup) check(m *member) {
+	hc := tg.cfg.HealthCheck
+	if hc.Protocol == TCP || hc.Protocol == GENEVE {
+		if r, ok := m.t.(readier); ok {
+			if r.Ready() {
+				tg.result(m, true, "")
+			} else {
+				tg.result(m, false, "Target.Timeout")
+			}
+			return
+		}
+	}
+	tg.hcID++
+	req := &sim.Request{ID: tg.hcID, Method: "GET", Path: hc.Path, Protocol: string(hc.Protocol), Work: hc.Work,
+		Headers: []sim.Header{{Name: "User-Agent", Value: "ELB-HealthChecker/2.0"}}, Start: tg.s.Now()}
+	done := false
+	timeout := tg.s.After(hc.Timeout, func() {
+		if !done {
+			done = true
+			tg.result(m, false, "Target.Timeout")
+		}
+	})
+	m.t.Serve(req, func(resp sim.Response) {
+		if done {
+			return
+		}
+		done = true
+		tg.s.Cancel(timeout)
+		switch {
+		case resp.Failed():
+			tg.result(m, false, "Target.FailedHealthChecks")
+		case hc.Protocol == TCP || tg.successCode(resp.Status):
+			tg.result(m, true, "")
+		default:
+			tg.result(m, false, "Target.ResponseCodeMismatch")
+		}
+	})
+}
+
+func (tg *TargetGroup) successCode(code int) bool {
+	for _, r := range tg.cfg.HealthCheck.SuccessCodes {
+		if code >= r.Low && code <= r.High {
+			return true
+		}
+	}
+	return false
+}
+
+func (tg *TargetGroup) result(m *member, ok bool, reason string) {
+	if m.state == StateDraining || m.state == StateUnused {
+		return
+	}
+	hc := tg.cfg.HealthCheck
+	if ok {
+		m.okRun++
+		m.failRun = 0
+		// A new ALB target needs one passed check; others need the threshold.
+		need := hc.HealthyThreshold
+		if m.state == StateInitial && tg.lbType() == Application {
+			need = 1
+		}
+		if m.state != StateHealthy && m.okRun >= need {
+			tg.becomeHealthy(m)
+		}
+		return
+	}
+	m.failRun++
+	m.okRun = 0
+	if m.state != StateUnhealthy && m.failRun >= hc.UnhealthyThreshold {
+		m.slowFrom = -1
+		if reason == "" {
+			reason = "Target.FailedHealthChecks"
+		}
+		tg.setState(m, StateUnhealthy, reason)
+	}
+}
+
+func (tg *TargetGroup) becomeHealthy(m *member) {
+	// Slow start applies only when another healthy target is not in it.
+	if tg.cfg.SlowStart > 0 {
+		for _, o := range tg.members {
+			if o != m && o.state == StateHealthy && !tg.inSlowStart(o) {
+				m.slowFrom = tg.s.Now()
+				break
+			}
+		}
+	}
+	tg.setState(m, StateHealthy, "")
+}
+
+func (tg *TargetGroup) inSlowStart(m *member) bool {
+	return m.slowFrom >= 0 && tg.s.Now().Sub(m.slowFrom) < tg.cfg.SlowStart
+}
+
+func (tg *TargetGroup) setState(m *member, to HealthState, reason string) {
+	from := m.state
+	m.state, m.reason = to, reason
+	if from == to {
+		return
+	}
+	if tg.s.Tracing() {
+		tg.s.Trace("elb", "TargetHealthChange", tg.cfg.Name, sim.F("target", m.id), sim.F("from", from), sim.F("to", to), sim.F("reason", reason))
+	}
+	ch := HealthChange{TargetGroup: tg.cfg.Name, TargetID: m.id, From: from, To: to, Reason: reason, At: tg.s.Now()}
+	for _, w := range tg.watchers {
+		w(ch)
+	}
+}
+
+func (tg *TargetGroup) lbType() Type {
+	if tg.lb == nil {
+		return Application
+	}
+	return tg.lb.cfg.Type
+}
+
+// crossZone resolves the group's cross-zone setting against its load balancer.
+func (tg *TargetGroup) crossZone() bool {
+	if tg.cfg.CrossZone != nil {
+		return *tg.cfg.CrossZone
+	}
+	if tg.lb == nil {
+		return true
+	}
+	return tg.lb.crossZone
+}
+
+// flow identifies a connection for flow hashing and stickiness.
+type flow struct {
+	src     netip.Addr
+	srcPort uint16
+	dstPort uint16
+	proto   string
+}
+
+// pick chooses a target for a request arriving at the node in zone az. It
+// returns nil when the group has no registered target the node may use.
+func (tg *TargetGroup) pick(req *sim.Request, az string, fl flow) (m *member, failOpen, nonSticky bool) {
+	cross := tg.crossZone()
+	cands := tg.scratch[:0]
+	healthy := 0
+	for _, x := range tg.members {
+		if !cross && x.az != az {
+			continue
+		}
+		if x.state == StateHealthy {
+			healthy++
+			cands = append(cands, x)
+		}
+	}
+	if healthy < tg.cfg.MinimumHealthyTargets {
+		// Fail open: route to every registered target, healthy or not.
+		cands = cands[:0]
+		for _, x := range tg.members {
+			if (cross || x.az == az) && x.state != StateDraining && x.state != StateUnused {
+				cands = append(cands, x)
+			}
+		}
+		failOpen = len(cands) > 0
+	}
+	tg.scratch = cands
+	if len(cands) == 0 {
+		return nil, false, false
+	}
+	if m, sticky := tg.sticky(req, fl, cands); sticky {
+		return m, failOpen, false
+	} else if tg.cfg.Stickiness.Type == LBCookie || tg.cfg.Stickiness.Type == AppCookie {
+		if _, had := req.Cookie(tg.cookieName()); had {
+			nonSticky = true
+		}
+	}
+	key := ""
+	if !cross {
+		key = az
+	}
+	switch tg.cfg.Algorithm {
+	case LeastOutstandingRequests:
+		start := int(tg.rr[key] % uint64(len(cands)))
+		tg.rr[key]++
+		best := cands[start]
+		for i := 1; i < len(cands); i++ {
+			c := cands[(start+i)%len(cands)]
+			if c.inFlight < best.inFlight {
+				best = c
+			}
+		}
+		return best, failOpen, nonSticky
+	case WeightedRandom:
+		total := 0.0
+		for _, c := range cands {
+			total += c.weight * c.mitigation
+		}
+		u := tg.rng.Float64() * total
+		for _, c := range cands {
+			u -= c.weight * c.mitigation
+			if u < 0 {
+				return c, failOpen, nonSticky
+			}
+		}
+		return cands[len(cands)-1], failOpen, nonSticky
+	case FlowHash:
+		return tg.hashPick(cands, fl), failOpen, nonSticky
+	case WeightedRoundRobin:
+		return tg.smooth(cands), failOpen, nonSticky
+	default: // RoundRobin
+		if tg.cfg.SlowStart > 0 {
+			for _, c := range cands {
+				if tg.inSlowStart(c) {
+					return tg.smooth(cands), failOpen, nonSticky
+				}
+			}
+		}
+		i := tg.rr[key] % uint64(len(cands))
+		tg.rr[key]++
+		return cands[i], failOpen, nonSticky
+	}
+}
+
+// smooth is nginx's smooth weighted round robin over effective weights
+// (the registered weight, scaled linearly during slow start).
+func (tg *TargetGroup) smooth(cands []*member) *member {
+	total := 0.0
+	var best *member
+	for _, c := range cands {
+		w := c.weight
+		if tg.cfg.Algorithm == RoundRobin {
+			w = 1
+		}
+		if tg.inSlowStart(c) {
+			w *= float64(tg.s.Now().Sub(c.slowFrom)) / float64(tg.cfg.SlowStart)
+		}
+		c.current += w
+		total += w
+		if best == nil || c.current > best.current {
+			best = c
+		}
+	}
+	best.current -= total
+	return best
+}
+
+// hashPick is rendezvous hashing on the flow: a flow keeps its target while
+// that target stays routable, whatever happens to the others.
+func (tg *TargetGroup) hashPick(cands []*member, fl flow) *member {
+	key := hashString(fl.proto) ^ hashAddr(fl.src)
+	switch {
+	case tg.cfg.Stickiness.Type == SourceIP:
+	case tg.lbType() == Gateway && tg.cfg.FlowTuple == 2:
+	case tg.lbType() == Gateway && tg.cfg.FlowTuple == 3:
+	default:
+		key ^= uint64(fl.srcPort)<<16 | uint64(fl.dstPort)
+	}
+	var best *member
+	var bestH uint64
+	for _, c := range cands {
+		h := mix64(key ^ hashString(c.id))
+		if best == nil || h > bestH {
+			best, bestH = c, h
+		}
+	}
+	return best
+}
+
+func (tg *TargetGroup) cookieName() string {
+	if tg.cfg.Stickiness.Type == AppCookie {
+		return "AWSALBAPP-0"
+	}
+	return "AWSALB"
+}
+
+// sticky returns the target named by the request's stickiness cookie when
+// that target is still routable and the cookie has not expired.
+func (tg *TargetGroup) sticky(req *sim.Request, _ flow, cands []*member) (*member, bool) {
+	st := tg.cfg.Stickiness.Type
+	if st != LBCookie && st != AppCookie {
+		return nil, false
+	}
+	v, ok := req.Cookie(tg.cookieName())
+	if !ok {
+		return nil, false
+	}
+	id, exp, ok := parseStickyCookie(v)
+	if !ok || (st == LBCookie && tg.s.Now() > exp) {
+		return nil, false
+	}
+	for _, c := range cands {
+		if c.id == id {
+			return c, true
+		}
+	}
+	return nil, false
+}
+
+// anomalies updates anomaly detection and mitigation once a minute.
+func (tg *TargetGroup) anomalies() {
+	healthy := 0
+	var req, errs uint64
+	for _, m := range tg.members {
+		if m.state == StateHealthy {
+			healthy++
+		}
+		req += m.minReq
+		errs += m.minErr
+	}
+	for _, m := range tg.members {
+		m.anomalous = false
+		if healthy >= 3 && m.minReq > 0 && req > m.minReq {
+			ratio := float64(m.minErr) / float64(m.minReq)
+			peers := float64(errs-m.minErr) / float64(req-m.minReq)
+			m.anomalous = ratio > 0.1 && ratio > 2*peers
+		}
+		if tg.cfg.AnomalyMitigation {
+			if m.anomalous {
+				m.mitigation = max(m.mitigation/2, 0.05)
+			} else {
+				m.mitigation = min(m.mitigation*2, 1)
+			}
+		}
+		m.minReq, m.minErr = 0, 0
+	}
+}
+
+// sortedIDs returns the registered target IDs, sorted.
+func (tg *TargetGroup) sortedIDs() []string {
+	ids := make([]string, 0, len(tg.members))
+	for _, m := range tg.members {
+		ids = append(ids, m.id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func hashString(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func hashAddr(a netip.Addr) uint64 {
+	b := a.As16()
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
+}
+
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// stickyCookie formats the stickiness cookie: target ID and expiry instant.
+func stickyCookie(id string, exp sim.Time) string { return fmt.Sprintf("%s|%d", id, int64(exp)) }
+
+func parseStickyCookie(v string) (id string, exp sim.Time, ok bool) {
+	for i := len(v) - 1; i >= 0; i-- {
+		if v[i] == '|' {
+			var n int64
+			if _, err := fmt.Sscanf(v[i+1:], "%d", &n); err != nil {
+				return "", 0, false
+			}
+			return v[:i], sim.Time(n), true
+		}
+	}
+	return "", 0, false
+}
