@@ -3,7 +3,6 @@ package elb
 import (
 	"fmt"
 	"io"
-	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -34,6 +33,7 @@ type LoadBalancer struct {
 	deleted   bool
 	rng       interface{ Float64() float64 }
 
+	pool    []*flight
 	conns   map[connKey]*conn
 	log     io.Writer
 	logBuf  []byte
@@ -51,12 +51,10 @@ type Listener struct {
 // Rules returns the listener's rules by priority.
 func (l *Listener) Rules() []Rule { return append([]Rule(nil), l.rules...) }
 
-type connKey struct {
-	client  uint64
-	src     netip.Addr
-	srcPort uint16
-	dstPort uint16
-}
+// connKey is a hash of (client, source address and port, listener port);
+// a 64-bit hash keeps the per-request map lookup cheap, and a collision
+// only merges two connections in the connection counts.
+type connKey uint64
 
 type conn struct {
 	last   sim.Time
@@ -334,6 +332,27 @@ type flight struct {
 	rulePrio int
 	action   string
 	setCook  string
+	timedOut bool
+	back     sim.Response // the answer crossing back to another zone
+
+	// Bound once per pooled flight, so a request allocates no closures.
+	sendFn, timeoutFn, backFn func()
+	replyFn                   func(sim.Response)
+}
+
+// newFlight takes a flight from the pool. Flights return to it when they
+// finish, unless the load balancer timed out waiting for the target (whose
+// late answer may still arrive).
+func (lb *LoadBalancer) newFlight() *flight {
+	if n := len(lb.pool); n > 0 {
+		f := lb.pool[n-1]
+		lb.pool = lb.pool[:n-1]
+		return f
+	}
+	f := &flight{lb: lb}
+	f.sendFn, f.timeoutFn, f.replyFn = f.send, f.onTimeout, f.onReply
+	f.backFn = func() { f.finish(f.back, false) }
+	return f
 }
 
 // Serve routes one request.
@@ -355,7 +374,8 @@ func (lb *LoadBalancer) Serve(req *sim.Request, reply func(sim.Response)) {
 			return
 		}
 	}
-	f := &flight{lb: lb, req: req, reply: reply, enter: now, az: lb.node(req)}
+	f := lb.newFlight()
+	f.req, f.reply, f.enter, f.az = req, reply, now, lb.node(req)
 	lb.minute.bytes += uint64(max(req.Bytes, 0))
 	lb.hour.bytes += uint64(max(req.Bytes, 0))
 	fl := flow{src: req.Client.IP, srcPort: req.SrcPort, dstPort: l.cfg.Port, proto: string(l.cfg.Protocol)}
@@ -415,7 +435,7 @@ func (lb *LoadBalancer) chooseGroup(ws []WeightedTargetGroup) *TargetGroup {
 
 // connection finds or opens the client's connection (or NLB flow).
 func (lb *LoadBalancer) connection(req *sim.Request, fl flow) *conn {
-	k := connKey{client: req.Client.ID, src: fl.src, srcPort: fl.srcPort, dstPort: fl.dstPort}
+	k := connKey(mix64(req.Client.ID^hashAddr(fl.src)) ^ uint64(fl.srcPort)<<16 ^ uint64(fl.dstPort))
 	now := lb.s.Now()
 	c, ok := lb.conns[k]
 	if !ok || now.Sub(c.last) > lb.cfg.IdleTimeout {
@@ -474,8 +494,8 @@ func (lb *LoadBalancer) forward(f *flight, fl flow, c *conn) {
 	if lb.cfg.Type == Gateway {
 		delay += lb.cfg.GeneveOverhead
 	}
-	f.timeout = lb.s.After(lb.cfg.IdleTimeout+delay, f.onTimeout)
-	lb.s.After(delay, f.send)
+	f.timeout = lb.s.After(lb.cfg.IdleTimeout+delay, f.timeoutFn)
+	lb.s.After(delay, f.sendFn)
 }
 
 func (f *flight) send() {
@@ -483,7 +503,7 @@ func (f *flight) send() {
 		return
 	}
 	f.sent = f.lb.s.Now()
-	f.m.t.Serve(f.req, f.onReply)
+	f.m.t.Serve(f.req, f.replyFn)
 }
 
 func (f *flight) onTimeout() {
@@ -491,6 +511,7 @@ func (f *flight) onTimeout() {
 		return
 	}
 	f.lb.minute.elb504++
+	f.timedOut = true
 	f.release(true)
 	f.finish(sim.Response{Status: 504, Reason: ReasonTargetTimeout}, true)
 }
@@ -529,7 +550,8 @@ func (f *flight) onReply(resp sim.Response) {
 	f.release(resp.Status >= 500)
 	if f.cross {
 		// The answer crosses back.
-		lb.s.After(lb.cfg.CrossAZLatency, func() { f.finish(resp, false) })
+		f.back = resp
+		lb.s.After(lb.cfg.CrossAZLatency, f.backFn)
 		return
 	}
 	f.finish(resp, false)
@@ -575,6 +597,10 @@ func (f *flight) finish(resp sim.Response, elb bool) {
 		lb.writeLog(f, resp, elb)
 	}
 	f.reply(resp)
+	if !f.timedOut {
+		*f = flight{lb: lb, sendFn: f.sendFn, timeoutFn: f.timeoutFn, backFn: f.backFn, replyFn: f.replyFn}
+		lb.pool = append(lb.pool, f)
+	}
 }
 
 func contains[T comparable](xs []T, x T) bool {

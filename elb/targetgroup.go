@@ -1,6 +1,7 @@
 package elb
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -143,6 +144,15 @@ func (tg *TargetGroup) Name() string { return tg.cfg.Name }
 
 // ARN returns the target group's ARN.
 func (tg *TargetGroup) ARN() string { return tg.arn }
+
+// Dimension returns the value of the CloudWatch TargetGroup dimension, such
+// as "targetgroup/web/0a1b2c3d4e5f6071" (target tracking on
+// ALBRequestCountPerTarget names it).
+func (tg *TargetGroup) Dimension() string { return tg.dim }
+
+// LoadBalancer returns the load balancer whose listener forwards to the
+// group, or nil before one does.
+func (tg *TargetGroup) LoadBalancer() *LoadBalancer { return tg.lb }
 
 // Config returns the configuration with defaults filled in.
 func (tg *TargetGroup) Config() TargetGroupConfig { return tg.cfg }
@@ -616,12 +626,7 @@ func hashString(s string) uint64 {
 
 func hashAddr(a netip.Addr) uint64 {
 	b := a.As16()
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
+	return mix64(binary.LittleEndian.Uint64(b[:8])) ^ binary.LittleEndian.Uint64(b[8:])
 }
 
 func mix64(z uint64) uint64 {
