@@ -13,6 +13,7 @@ import (
 	"github.com/nimbus-sim/nimbus/cloudwatch"
 	"github.com/nimbus-sim/nimbus/ec2"
 	"github.com/nimbus-sim/nimbus/sim"
+	"github.com/nimbus-sim/nimbus/workload"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -533,6 +534,15 @@ func TestAccessLogFormat(t *testing.T) {
 	assert.Equal(t, "0", f[20], "the default rule has priority 0 in logs")
 	assert.Equal(t, "forward", f[22])
 	assert.Equal(t, "0.001", f[6], "target processing time: 1 ms of work")
+
+	// workload replays what the load balancer logged.
+	recs, err := workload.ReadAll(workload.NewLineReader(strings.NewReader(buf.String()), workload.ALBLogParser()))
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Equal(t, "shop.example.com", recs[0].Host)
+	assert.Equal(t, netip.MustParseAddr("203.0.113.1"), recs[0].ClientIP)
+	assert.Equal(t, int64(500), recs[0].Bytes)
+	assert.Equal(t, s.Wall(sim.Time(time.Second)), recs[0].Time)
 }
 
 // splitLogFields splits on spaces outside double quotes, dropping quotes.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
-	"sort"
 
 	"github.com/nimbus-sim/nimbus/sim"
 )
@@ -603,16 +602,6 @@ func (tg *TargetGroup) anomalies() {
 		}
 		m.minReq, m.minErr = 0, 0
 	}
-}
-
-// sortedIDs returns the registered target IDs, sorted.
-func (tg *TargetGroup) sortedIDs() []string {
-	ids := make([]string, 0, len(tg.members))
-	for _, m := range tg.members {
-		ids = append(ids, m.id)
-	}
-	sort.Strings(ids)
-	return ids
 }
 
 func hashString(s string) uint64 {
