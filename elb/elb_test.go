@@ -452,6 +452,9 @@ func (r *recorder) Publish(ns string, d cloudwatch.MetricDatum) {
 	if d.StatisticValues != nil {
 		v = d.StatisticValues.SampleCount
 	}
+	if d.Values != nil {
+		v = float64(len(d.Values))
+	}
 	dims := []string{}
 	for _, x := range d.Dimensions {
 		dims = append(dims, x.Name)

@@ -60,17 +60,14 @@ func (lb *LoadBalancer) flushMinute() {
 	put := func(dims []cloudwatch.Dimension, name string, v float64, unit cloudwatch.Unit) {
 		pub.Publish(ns, cloudwatch.MetricDatum{MetricName: name, Dimensions: dims, Timestamp: stamp, Value: v, Unit: unit})
 	}
+	// Response times go as raw values, not a statistic set, so that
+	// percentiles (p99 TargetResponseTime) stay available as in AWS.
 	putTimes := func(dims []cloudwatch.Dimension, name string, xs []float64) {
 		if len(xs) == 0 {
 			return
 		}
-		set := cloudwatch.StatisticSet{SampleCount: float64(len(xs)), Minimum: math.Inf(1), Maximum: math.Inf(-1)}
-		for _, x := range xs {
-			set.Sum += x
-			set.Minimum = min(set.Minimum, x)
-			set.Maximum = max(set.Maximum, x)
-		}
-		pub.Publish(ns, cloudwatch.MetricDatum{MetricName: name, Dimensions: dims, Timestamp: stamp, StatisticValues: &set, Unit: cloudwatch.UnitSeconds})
+		pub.Publish(ns, cloudwatch.MetricDatum{MetricName: name, Dimensions: dims, Timestamp: stamp,
+			Values: append([]float64(nil), xs...), Unit: cloudwatch.UnitSeconds})
 	}
 	traffic := ms.requests+ms.elb3+ms.elb4+ms.elb5+ms.newConns > 0
 	flowLB := lb.cfg.Type == Network || lb.cfg.Type == Gateway
