@@ -32,7 +32,7 @@
 //   - Anomaly mitigation for weighted_random halves an anomalous target's
 //     weight each minute down to 5% and doubles it back after recovery; AWS
 //     publishes no rates. A target is anomalous when its error ratio over the
-//     last minute exceeds twice its peers' and 10%.
+//     last minute exceeds twice its peers' and 5%.
 //   - CLB routes HTTP/HTTPS listeners by least outstanding requests and TCP
 //     listeners by round robin, as the ELB user guide describes.
 //   - Health checks are sent by each node in AWS; here one checker per target

@@ -591,7 +591,7 @@ func (tg *TargetGroup) anomalies() {
 		if healthy >= 3 && m.minReq > 0 && req > m.minReq {
 			ratio := float64(m.minErr) / float64(m.minReq)
 			peers := float64(errs-m.minErr) / float64(req-m.minReq)
-			m.anomalous = ratio > 0.1 && ratio > 2*peers
+			m.anomalous = ratio > 0.05 && ratio > 2*peers
 		}
 		if tg.cfg.AnomalyMitigation {
 			if m.anomalous {
