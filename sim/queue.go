@@ -65,6 +65,7 @@ type queue struct {
 
 	pops     int
 	want     uint // bucket width the last sample asked for
+	rebuilds int  // for tests: how often the queue was refiled
 	sampleAt Time // time of the pop that started the current sample
 }
 
@@ -271,18 +272,18 @@ func (q *queue) retune(at Time) {
 		want = 40
 	}
 	q.want = want
-	n := q.live + q.dead
-	switch {
-	case want+2 < q.shift || want > q.shift+2:
+	// Rebuild only when width or bucket count is off by a factor of 4, so
+	// any arrival pattern costs amortised O(1) per event.
+	nb, fit := len(q.heads), buckets(q.live+q.dead)
+	if want+2 < q.shift || want > q.shift+2 || nb > 4*fit || 4*nb < fit {
 		q.rebuild(want)
-	case len(q.far) > n/32 && n > minBuckets, len(q.heads) > minBuckets && n < len(q.heads)/16:
-		q.rebuild(want) // window too short for the queue, or far too long
 	}
 }
 
 // rebuild refiles every live event with a new width and a bucket count
 // sized to the queue, dropping cancelled ones.
 func (q *queue) rebuild(shift uint) {
+	q.rebuilds++
 	all := make([]uint32, 0, q.live)
 	keep := func(i uint32) {
 		if q.slots[i].fn == nil {

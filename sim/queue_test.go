@@ -150,3 +150,25 @@ func TestCancelledTimersDoNotAccumulate(t *testing.T) {
 	assert.LessOrEqual(t, s.q.dead, minCancelled)
 	assert.False(t, s.Step())
 }
+
+// TestFarTimersDoNotCauseRebuildStorms mixes dense short timers with many
+// far-future ones (hourly billing, health checks): the queue must not
+// rebuild over and over because far holds many events.
+func TestFarTimersDoNotCauseRebuildStorms(t *testing.T) {
+	s := New(Config{Seed: 1})
+	r := s.Stream("storm")
+	noop := func() {}
+	for i := 0; i < 50000; i++ {
+		s.After(time.Duration(24+r.IntN(1000))*time.Hour, noop)
+	}
+	var fn func()
+	fn = func() { s.After(time.Duration(r.ExpFloat64()*1e6), fn) }
+	for i := 0; i < 1000; i++ {
+		s.After(time.Duration(r.ExpFloat64()*1e6), fn)
+	}
+	before := s.q.rebuilds
+	for i := 0; i < 500000; i++ {
+		s.Step()
+	}
+	assert.Less(t, s.q.rebuilds-before, 10)
+}
