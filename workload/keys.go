@@ -126,7 +126,13 @@ type Keys struct {
 	width  int
 	pop    Popularity
 	sizes  []int64
+	paths  []string // generated paths, built on first use (nil for large N)
 }
+
+// maxCachedPaths bounds the generated paths Keys keeps (about 16 bytes of
+// slice per key plus the string), so that Path allocates only once per key
+// for realistic key sets and a huge N costs no memory up front.
+const maxCachedPaths = 1 << 18
 
 // NewKeys builds the key set; r draws the object sizes.
 func NewKeys(cfg KeysConfig, r *rand.Rand) (*Keys, error) {
@@ -150,6 +156,9 @@ func NewKeys(cfg KeysConfig, r *rand.Rand) (*Keys, error) {
 			return nil, configErr("keys: Prefix %q must start with \"/\"", k.prefix)
 		}
 		k.width = len(strconv.Itoa(n - 1))
+		if n <= maxCachedPaths {
+			k.paths = make([]string, n)
+		}
 	}
 	switch {
 	case cfg.ZipfS == 0:
@@ -187,6 +196,19 @@ func (k *Keys) Path(i int) string {
 	if k.names != nil {
 		return k.names[i]
 	}
+	if k.paths != nil {
+		if p := k.paths[i]; p != "" {
+			return p
+		}
+		p := k.path(i)
+		k.paths[i] = p
+		return p
+	}
+	return k.path(i)
+}
+
+// path formats generated key i's path.
+func (k *Keys) path(i int) string {
 	var buf [64]byte
 	b := append(buf[:0], k.prefix...)
 	digits := 1
