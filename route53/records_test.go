@@ -206,3 +206,52 @@ func TestWeightedTTLLastWriteWins(t *testing.T) {
 		}
 	}
 }
+
+// FuzzChangeResourceRecordSets feeds arbitrary record values, names, TTLs
+// and routing fields through a change batch and then queries the name: no
+// input may panic, a rejected batch wraps a sentinel and leaves the zone
+// as it was, and an accepted one is answerable.
+func FuzzChangeResourceRecordSets(f *testing.F) {
+	f.Add("www", "A", "192.0.2.1", int64(60), "", int64(-1), "", "", "", int64(0), false)
+	f.Add("@", "MX", "10 mail.example.com.", int64(300), "", int64(-1), "", "", "", int64(0), false)
+	f.Add("_sip._tcp", "SRV", "1 10 5060 sip.example.com.", int64(60), "a", int64(5), "", "", "", int64(0), false)
+	f.Add("c", "CAA", "0 issue \"amazon.com\"", int64(60), "g", int64(-1), "US", "CA", "", int64(0), false)
+	f.Add("t", "TXT", "\"v=spf1 -all\"", int64(60), "m", int64(-1), "", "", "", int64(0), true)
+	f.Add("p", "AAAA", "2001:db8::1", int64(60), "x", int64(-1), "", "", "us-east-1", int64(-50), false)
+	f.Add("l", "A", "192.0.2.9", int64(60), "l", int64(-1), "", "", "eu-west-1", int64(0), false)
+	f.Fuzz(func(t *testing.T, name, typ, value string, ttl int64, setID string, weight int64,
+		country, sub, region string, bias int64, multi bool) {
+		_, r := newService(t, 1)
+		z := newZone(t, r, "example.com")
+		if name != "@" {
+			name += ".example.com"
+		} else {
+			name = "example.com"
+		}
+		rs := ResourceRecordSet{Name: name, Type: typ, TTL: ttl, SetIdentifier: setID,
+			ResourceRecords: []string{value}, MultiValueAnswer: multi}
+		switch {
+		case weight >= 0:
+			rs.Weight = Weight(weight)
+		case country != "" || sub != "":
+			rs.GeoLocation = &GeoLocation{CountryCode: country, SubdivisionCode: sub}
+		case bias != 0:
+			rs.GeoProximityLocation = &GeoProximityLocation{AWSRegion: region, Bias: bias}
+		case region != "":
+			rs.Region = region
+		}
+		_, err := r.ChangeResourceRecordSets(z.ID(), []Change{{Action: "CREATE", ResourceRecordSet: rs}})
+		if err != nil {
+			if !errors.Is(err, ErrInvalidChangeBatch) && !errors.Is(err, ErrInvalidInput) {
+				t.Fatalf("error wraps no sentinel: %v", err)
+			}
+			if n := z.ResourceRecordSetCount(); n != 2 {
+				t.Fatalf("rejected batch left %d record sets", n)
+			}
+			return
+		}
+		if qt, ok := dns.StringToType[typ]; ok {
+			r.Query(name, qt, Source{Country: country, Subdivision: sub})
+		}
+	})
+}
