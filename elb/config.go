@@ -239,7 +239,8 @@ const (
 type TargetGroupConfig struct {
 	// Name: 1–32 alphanumerics or hyphens.
 	Name string
-	// Protocol of the traffic to targets; default HTTP (ALB) or TCP.
+	// Protocol of the traffic to targets; default HTTP (ALB, CLB), TCP (NLB)
+	// or GENEVE (GWLB).
 	Protocol Protocol
 	// Port targets listen on; default 80.
 	Port uint16
@@ -427,7 +428,7 @@ func (c *TargetGroupConfig) validate(lbType Type) error {
 	where := fmt.Sprintf("elb: target group %q", c.Name)
 	if c.Protocol == "" {
 		switch lbType {
-		case Application:
+		case Application, Classic:
 			c.Protocol = HTTP
 		case Gateway:
 			c.Protocol = GENEVE
