@@ -109,6 +109,8 @@ type Bucket struct {
 	use          usage
 	intCount     int // versions in Intelligent-Tiering
 	restoredRefs []restoreRef
+	arena        arena
+	free         *pending // recycled delayed replies
 }
 
 func newBucket(v *Service, bc BucketConfig) *Bucket {
@@ -239,18 +241,31 @@ func (b *Bucket) find(e *entry, id string) int {
 	return -1
 }
 
+// etagLen bounds a formatted ETag: quotes, 32 hex digits, "-" and a part
+// count of up to 5 digits.
+const etagLen = 2 + 2*md5.Size + 6
+
+// appendETag appends a version's ETag in quotes, with "-N" for multipart
+// objects.
+func (v *version) appendETag(dst []byte) []byte {
+	dst = append(dst, '"')
+	dst = hex.AppendEncode(dst, v.etag[:])
+	if v.parts > 0 {
+		dst = strconv.AppendUint(append(dst, '-'), uint64(v.parts), 10)
+	}
+	return append(dst, '"')
+}
+
 // ETag formats a version's ETag in quotes, with "-N" for multipart objects.
 func (v *version) ETag() string {
-	var buf [2 + 2*md5.Size + 8]byte
-	buf[0] = '"'
-	hex.Encode(buf[1:], v.etag[:])
-	n := 1 + 2*md5.Size
-	if v.parts > 0 {
-		s := strconv.AppendUint(append(buf[:n], '-'), uint64(v.parts), 10)
-		n = len(s)
-	}
-	buf[n] = '"'
-	return string(buf[:n+1])
+	var buf [etagLen]byte
+	return string(v.appendETag(buf[:0]))
+}
+
+// etagIs reports whether s is the version's ETag, without allocating.
+func (v *version) etagIs(s string) bool {
+	var buf [etagLen]byte
+	return string(v.appendETag(buf[:0])) == s
 }
 
 // contentETag derives a deterministic MD5-like digest for content that the
@@ -488,10 +503,10 @@ func (b *Bucket) getObject(key string, in *GetObjectInput, head bool) (*version,
 	if err != nil {
 		return v, 0, "", err, marker
 	}
-	if in.IfMatch != "" && in.IfMatch != v.ETag() {
+	if in.IfMatch != "" && !v.etagIs(in.IfMatch) {
 		return v, 0, "", ErrPreconditionFailed, false
 	}
-	if in.IfNoneMatch != "" && in.IfNoneMatch == v.ETag() {
+	if in.IfNoneMatch != "" && v.etagIs(in.IfNoneMatch) {
 		return v, 0, "", ErrNotModified, false
 	}
 	if !head && !readable(v) {

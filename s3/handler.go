@@ -110,10 +110,37 @@ func (b *Bucket) finish(req *sim.Request, a *answer, reply func(sim.Response)) {
 		reply(resp)
 		return
 	}
-	s.After(total, func() {
-		req.AddHop(sim.Hop{Service: "s3", Name: b.cfg.Name, Enter: enter, Leave: s.Now(), Status: resp.Status})
-		reply(resp)
-	})
+	w := b.free
+	if w == nil {
+		w = &pending{b: b}
+		w.fire = w.run
+	} else {
+		b.free = w.next
+	}
+	w.req, w.reply, w.resp, w.enter = req, reply, resp, enter
+	s.After(total, w.fire)
+}
+
+// pending is a reply waiting out its latency. Buckets recycle them (with
+// their bound fire func), so a delayed reply allocates no closure.
+type pending struct {
+	b     *Bucket
+	req   *sim.Request
+	reply func(sim.Response)
+	resp  sim.Response
+	enter sim.Time
+	fire  func() // p.run, bound once
+	next  *pending
+}
+
+func (p *pending) run() {
+	b := p.b
+	req, reply, resp, enter := p.req, p.reply, p.resp, p.enter
+	// Recycle before replying: the reply may send another request here.
+	p.req, p.reply, p.resp = nil, nil, sim.Response{}
+	p.next, b.free = b.free, p
+	req.AddHop(sim.Hop{Service: "s3", Name: b.cfg.Name, Enter: enter, Leave: b.svc.s.Now(), Status: resp.Status})
+	reply(resp)
 }
 
 func (b *Bucket) serveREST(req *sim.Request, path string, a *answer) {
@@ -293,8 +320,7 @@ func (b *Bucket) objectHeaders(v *version, contentRange string) []sim.Header {
 	if v.class != Standard {
 		n++
 	}
-	hs := make([]sim.Header, 1, n)
-	hs[0] = sim.Header{Name: "ETag", Value: v.ETag()}
+	hs := append(b.arena.header(n), sim.Header{Name: "ETag", Value: b.arena.etag(v)})
 	if x := v.x; x != nil {
 		if x.contentType != "" {
 			hs = append(hs, sim.Header{Name: "Content-Type", Value: x.contentType})
