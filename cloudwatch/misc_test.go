@@ -77,7 +77,7 @@ func TestSeriesExpiry(t *testing.T) {
 	assert.Len(t, cw.all, 1)
 	assert.Nil(t, cw.lookup("AWS/EC2", "CPUUtilization", []Dimension{{"InstanceId", "i-short"}}, "", false, false))
 	// The long-lived series holds hourly buckets only for its last 455 days.
-	assert.LessOrEqual(t, keep.s.tiers[2].tree.Len(), 456)
+	assert.LessOrEqual(t, keep.s.tiers[2].n, 456)
 	// A handle on a metric that expires recreates it.
 	short := cw.Series("AWS/EC2", "CPUUtilization", []Dimension{{"InstanceId", "i-short"}}, UnitPercent)
 	short.Put(s.Now(), 7)

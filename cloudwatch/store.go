@@ -30,41 +30,63 @@ type bucket struct {
 	agg
 }
 
-// bucketRef is a tree item: the start is kept beside the pointer so that
-// searches compare within the node, without touching the buckets.
-type bucketRef struct {
+// chunkLen is how many consecutive bucket periods one tree item covers. A
+// series published every period appends to its newest chunk, so the tree
+// sees one insert per chunkLen periods instead of one per period.
+const chunkLen = 64
+
+// chunk holds the buckets starting in [start, start+chunkLen·res), in time
+// order.
+type chunk struct {
 	start sim.Time
-	b     *bucket
+	bs    []*bucket
 }
 
-func bucketLess(a, b bucketRef) bool { return a.start < b.start }
-
-// newBucket returns an empty bucket whose first sample is stored inline.
-func newBucket(start sim.Time) *bucket {
-	b := &bucket{start: start}
-	b.raw = b.inline[:0:1]
-	return b
+// chunkRef is a tree item: the start is kept beside the pointer so that
+// searches compare within the node, without touching the chunks.
+type chunkRef struct {
+	start sim.Time
+	c     *chunk
 }
 
-// tier holds one resolution's buckets ordered by time. hot is the bucket
-// written last, so a stream of datapoints for the current minute skips the
-// tree. recent holds the newest buckets in time order, with the invariant
-// that it contains every bucket of the tree starting at or after recent[0]:
-// alarm evaluations, which read the last few periods, scan it instead of
-// the tree.
+func chunkLess(a, b chunkRef) bool { return a.start < b.start }
+
+// tier holds one resolution's buckets ordered by time, in a B-tree of
+// chunks. hot is the bucket written last, so a stream of datapoints for the
+// current period skips the search; newest is the newest chunk, which holds
+// the last few periods that alarm evaluations read.
 type tier struct {
 	tierSpec
-	tree   *btree.BTreeG[bucketRef]
+	tree   *btree.BTreeG[chunkRef]
 	hot    *bucket
-	recent []*bucket
+	newest *chunk
+	n      int      // buckets held
+	slab   []bucket // unused buckets, allocated together
+	slabN  int      // size of the last slab
 }
 
 // btreeDegree is the B-tree node degree; 32 keeps nodes about a cache page.
 const btreeDegree = 32
 
-// recentCap bounds tier.recent: enough for 30 one-minute periods and the
-// extra look-back.
-const recentCap = 40
+// maxSlab bounds how many buckets are allocated at once. Slabs grow from 1,
+// so a sparse series wastes little; buckets die oldest first, so a slab is
+// freed soon after its last bucket is rolled up.
+const maxSlab = 16
+
+func (tr *tier) span() time.Duration { return tr.res * chunkLen }
+
+// newBucket returns an empty bucket whose first sample is stored inline.
+func (tr *tier) newBucket(start sim.Time) *bucket {
+	if len(tr.slab) == 0 {
+		tr.slabN = min(max(2*tr.slabN, 1), maxSlab)
+		tr.slab = make([]bucket, tr.slabN)
+	}
+	b := &tr.slab[0]
+	tr.slab = tr.slab[1:]
+	b.start = start
+	b.raw = b.inline[:0:1]
+	return b
+}
 
 // bucketAt returns the bucket containing t, creating it if needed.
 func (tr *tier) bucketAt(t sim.Time) *bucket {
@@ -72,56 +94,76 @@ func (tr *tier) bucketAt(t sim.Time) *bucket {
 		return h
 	}
 	start := floorTime(t, tr.res)
-	n := len(tr.recent)
-	newest := n > 0 && start > tr.recent[n-1].start
-	if !newest {
-		if r, ok := tr.tree.Get(bucketRef{start: start}); ok {
-			tr.hot = r.b
-			return r.b
+	c := tr.newest
+	if c == nil || start < c.start || start >= c.start+sim.Time(tr.span()) {
+		key := floorTime(start, tr.span())
+		if r, ok := tr.tree.Get(chunkRef{start: key}); ok {
+			c = r.c
+		} else {
+			c = &chunk{start: key}
+			tr.tree.ReplaceOrInsert(chunkRef{key, c})
+			if tr.newest == nil || key > tr.newest.start {
+				tr.newest = c
+			}
 		}
 	}
-	b := newBucket(start)
-	tr.tree.ReplaceOrInsert(bucketRef{start, b})
+	i := len(c.bs)
+	if i > 0 && c.bs[i-1].start >= start {
+		var found bool
+		i, found = slices.BinarySearchFunc(c.bs, start, func(x *bucket, t sim.Time) int { return cmp.Compare(x.start, t) })
+		if found {
+			tr.hot = c.bs[i]
+			return c.bs[i]
+		}
+	}
+	b := tr.newBucket(start)
+	c.bs = slices.Insert(c.bs, i, b)
+	tr.n++
 	tr.hot = b
-	switch {
-	case newest:
-		tr.recent = append(tr.recent, b)
-	case n == 0:
-		if m, _ := tr.tree.Max(); m.b == b {
-			tr.recent = append(tr.recent, b)
-		}
-	case start > tr.recent[0].start:
-		i, _ := slices.BinarySearchFunc(tr.recent, start, func(x *bucket, t sim.Time) int { return cmp.Compare(x.start, t) })
-		tr.recent = slices.Insert(tr.recent, i, b)
-	}
-	if len(tr.recent) > recentCap {
-		tr.recent = append(tr.recent[:0], tr.recent[len(tr.recent)-recentCap/2:]...)
-	}
 	return b
+}
+
+// oldest returns the oldest bucket, or nil.
+func (tr *tier) oldest() *bucket {
+	r, ok := tr.tree.Min()
+	if !ok {
+		return nil
+	}
+	return r.c.bs[0]
 }
 
 // deleteMin removes the oldest bucket.
 func (tr *tier) deleteMin() *bucket {
-	r, _ := tr.tree.DeleteMin()
-	b := r.b
+	r, _ := tr.tree.Min()
+	c := r.c
+	b := c.bs[0]
+	c.bs[0] = nil
+	c.bs = c.bs[1:]
+	tr.n--
+	if len(c.bs) == 0 {
+		tr.tree.DeleteMin()
+		if tr.newest == c {
+			tr.newest = nil
+		}
+	}
 	if tr.hot == b {
 		tr.hot = nil
-	}
-	if len(tr.recent) > 0 && tr.recent[0] == b {
-		tr.recent = tr.recent[1:]
 	}
 	return b
 }
 
 // ascend calls fn for the buckets starting in [start, end), in time order.
 func (tr *tier) ascend(start, end sim.Time, fn func(b *bucket)) {
-	if len(tr.recent) > 0 && start >= tr.recent[0].start {
+	if tr.n == 0 {
+		return
+	}
+	if c := tr.newest; c != nil && start >= c.start {
 		// Queries of recent data ask for the last few buckets: walk back.
-		i := len(tr.recent)
-		for i > 0 && tr.recent[i-1].start >= start {
+		i := len(c.bs)
+		for i > 0 && c.bs[i-1].start >= start {
 			i--
 		}
-		for _, b := range tr.recent[i:] {
+		for _, b := range c.bs[i:] {
 			if b.start >= end {
 				return
 			}
@@ -129,11 +171,18 @@ func (tr *tier) ascend(start, end sim.Time, fn func(b *bucket)) {
 		}
 		return
 	}
-	tr.tree.AscendGreaterOrEqual(bucketRef{start: start}, func(r bucketRef) bool {
+	tr.tree.AscendGreaterOrEqual(chunkRef{start: floorTime(start, tr.span())}, func(r chunkRef) bool {
 		if r.start >= end {
 			return false
 		}
-		fn(r.b)
+		for _, b := range r.c.bs {
+			if b.start >= end {
+				return false
+			}
+			if b.start >= start {
+				fn(b)
+			}
+		}
 		return true
 	})
 }
@@ -176,7 +225,7 @@ func newSeries(ns, name string, dims []Dimension, unit Unit, highRes bool, h uin
 	}
 	s.tiers = make([]tier, len(specs))
 	for i, sp := range specs {
-		s.tiers[i] = tier{tierSpec: sp, tree: btree.NewG(btreeDegree, bucketLess)}
+		s.tiers[i] = tier{tierSpec: sp, tree: btree.NewG(btreeDegree, chunkLess)}
 	}
 	return s
 }
@@ -229,8 +278,8 @@ func (s *series) compact(now sim.Time) bool {
 		tr := &s.tiers[i]
 		cutoff := now - sim.Time(tr.keep)
 		for {
-			r, ok := tr.tree.Min()
-			if !ok || r.start+sim.Time(tr.res) > cutoff {
+			o := tr.oldest()
+			if o == nil || o.start+sim.Time(tr.res) > cutoff {
 				break
 			}
 			b := tr.deleteMin()
@@ -238,7 +287,7 @@ func (s *series) compact(now sim.Time) bool {
 				s.tiers[i+1].bucketAt(b.start).merge(&b.agg)
 			}
 		}
-		if tr.tree.Len() > 0 {
+		if tr.n > 0 {
 			empty = false
 		}
 	}

@@ -206,10 +206,10 @@ func TestRollupAcrossRetention(t *testing.T) {
 	ser := h.s
 	// Bounded: the finest tier holds 15 days (+ a compaction interval), the
 	// 5-minute tier up to 63 days, the rest in hours.
-	assert.LessOrEqual(t, ser.tiers[0].tree.Len(), 15*24*60+60)
-	assert.LessOrEqual(t, ser.tiers[1].tree.Len(), (63-15)*24*12+12)
-	assert.LessOrEqual(t, ser.tiers[2].tree.Len(), days*24)
-	assert.Greater(t, ser.tiers[2].tree.Len(), 0, "data older than 63 days is in hours")
+	assert.LessOrEqual(t, ser.tiers[0].n, 15*24*60+60)
+	assert.LessOrEqual(t, ser.tiers[1].n, (63-15)*24*12+12)
+	assert.LessOrEqual(t, ser.tiers[2].n, days*24)
+	assert.Greater(t, ser.tiers[2].n, 0, "data older than 63 days is in hours")
 
 	now := s.Now()
 	query := func(age time.Duration, span time.Duration, period int) ([]Datapoint, error) {
@@ -253,7 +253,7 @@ func TestHighResolutionRollup(t *testing.T) {
 	})
 	s.RunUntil(sim.Time(5 * time.Hour))
 	cw.compact()
-	assert.LessOrEqual(t, h.s.tiers[0].tree.Len(), 3*3600+3600)
+	assert.LessOrEqual(t, h.s.tiers[0].n, 3*3600+3600)
 	get := func(start sim.Time, period int) ([]Datapoint, error) {
 		return cw.GetMetricStatistics(GetMetricStatisticsInput{Namespace: "MyApp", MetricName: "Ticks",
 			StartTime: start, EndTime: start + sim.Time(10*time.Minute), Period: period, Statistics: []string{Sum}})
