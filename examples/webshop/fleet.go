@@ -44,31 +44,35 @@ type activity struct {
 // package lands); its decisions follow the Auto Scaling user guide's
 // description of target tracking, not AWS's internal algorithm.
 type group struct {
-	s        *sim.Sim
-	ec2      *ec2.EC2
-	tg       *elb.TargetGroup
-	subnets  []ec2.Subnet
-	spec     ec2.LaunchSpec
-	respond  func(inst *ec2.Instance, req *sim.Request) sim.Response
-	name     string
-	min, max int
-	desired  int
-	grace    time.Duration
-	cooldown time.Duration // scale-in cooldown after a scale-out (instance warm-up)
-	lastOut  sim.Time
-	members  []*ec2.Instance
-	acts     []activity
+	s         *sim.Sim
+	ec2       *ec2.EC2
+	tg        *elb.TargetGroup
+	subnets   []ec2.Subnet
+	spec      ec2.LaunchSpec
+	respond   func(inst *ec2.Instance, req *sim.Request) sim.Response
+	name      string
+	min, max  int
+	desired   int
+	grace     time.Duration
+	elbHealth bool
+	cooldown  time.Duration // scale-in cooldown after a scale-out (instance warm-up)
+	lastOut   sim.Time
+	members   []*ec2.Instance
+	acts      []activity
 }
 
 type groupConfig struct {
-	Name          string
-	Min, Max      int
-	Desired       int
-	Spec          ec2.LaunchSpec
-	Subnets       []ec2.Subnet
-	HealthGrace   time.Duration
-	InstanceWarm  time.Duration
-	Replace       bool // health replacement (off for a fixed fleet)
+	Name         string
+	Min, Max     int
+	Desired      int
+	Spec         ec2.LaunchSpec
+	Subnets      []ec2.Subnet
+	HealthGrace  time.Duration
+	InstanceWarm time.Duration
+	Replace      bool // health replacement (off for a fixed fleet)
+	// ELBHealth adds the target group's health checks to the EC2 status
+	// checks (HealthCheckType ELB instead of the default EC2).
+	ELBHealth     bool
 	TargetPerTask float64
 	Scaling       bool
 	CW            *cloudwatch.CloudWatch
@@ -82,7 +86,7 @@ func newGroup(s *sim.Sim, e *ec2.EC2, tg *elb.TargetGroup, c groupConfig) (*grou
 		return nil, fmt.Errorf("group %q: need 0 ≤ MinSize %d ≤ DesiredCapacity %d ≤ MaxSize %d", c.Name, c.Min, c.Desired, c.Max)
 	}
 	g := &group{s: s, ec2: e, tg: tg, subnets: c.Subnets, spec: c.Spec, name: c.Name, min: c.Min, max: c.Max,
-		desired: c.Desired, respond: c.Respond, grace: c.HealthGrace, cooldown: c.InstanceWarm}
+		desired: c.Desired, respond: c.Respond, elbHealth: c.ELBHealth, grace: c.HealthGrace, cooldown: c.InstanceWarm}
 	g.note("CreateAutoScalingGroup: DesiredCapacity %d", c.Desired)
 	if err := g.converge(); err != nil {
 		return nil, err
@@ -197,19 +201,28 @@ func (g *group) terminate(inst *ec2.Instance, why string) {
 	}
 }
 
-// replaceUnhealthy terminates members the target group reports unhealthy
-// once their health-check grace period is over; converge replaces them.
+// replaceUnhealthy terminates members whose health check fails once their
+// grace period is over; converge replaces them. The EC2 health check (the
+// group default) looks at the instance's status checks; the ELB health check
+// also at the target group's verdict, which an overloaded instance can fail.
 func (g *group) replaceUnhealthy() {
 	now := g.s.Now()
 	var bad []*ec2.Instance
+	var why []string
 	for _, m := range g.members {
-		th, ok := g.tg.TargetHealth(m.ID())
-		if ok && th.State == elb.StateUnhealthy && now.Sub(m.LaunchTime()) >= g.grace {
-			bad = append(bad, m)
+		if now.Sub(m.LaunchTime()) < g.grace || m.State() != ec2.StateRunning {
+			continue
+		}
+		if !m.InstanceStatusOK() || !m.SystemStatusOK() {
+			bad, why = append(bad, m), append(why, "EC2 status check failed")
+			continue
+		}
+		if th, ok := g.tg.TargetHealth(m.ID()); g.elbHealth && ok && th.State == elb.StateUnhealthy {
+			bad, why = append(bad, m), append(why, "ELB health check failed")
 		}
 	}
-	for _, m := range bad {
-		g.terminate(m, "ELB health check failed")
+	for i, m := range bad {
+		g.terminate(m, why[i])
 	}
 }
 
@@ -238,6 +251,8 @@ func (g *group) publish(cw *cloudwatch.CloudWatch) {
 // ttPolicy is one target-tracking alarm's action.
 type ttPolicy struct {
 	g      *group
+	cw     *cloudwatch.CloudWatch
+	dims   []cloudwatch.Dimension
 	arn    string
 	target float64
 	out    bool
@@ -252,10 +267,19 @@ func (p *ttPolicy) Execute(_ *cloudwatch.Alarm, c cloudwatch.StateChange) {
 	}
 	g := p.g
 	now := g.s.Now()
-	// The metric is requests per healthy target, so healthy × metric is the
-	// group's request count; instances still booting do not count, which
-	// stands in for the policy's instance warm-up.
-	want := int(math.Ceil(float64(max(g.tg.HealthyCount(), 1)) * c.Value / p.target))
+	// Capacity needed is the group's request count over the target: read
+	// RequestCount for the minute the alarm just judged. (Multiplying the
+	// per-target value by today's healthy count would overshoot when the
+	// minute was measured over fewer healthy targets, and instances still
+	// booting must not count, which AWS handles with instance warm-up.)
+	total := c.Value
+	dps, err := p.cw.GetMetricStatistics(cloudwatch.GetMetricStatisticsInput{Namespace: "AWS/ApplicationELB",
+		MetricName: "RequestCount", Dimensions: p.dims, StartTime: c.Time.Add(-5 * time.Minute), EndTime: c.Time,
+		Period: 60, Statistics: []string{"Sum"}})
+	if err == nil && len(dps) > 0 {
+		total = dps[len(dps)-1].Sum
+	}
+	want := int(math.Ceil(total / p.target))
 	if !p.out {
 		// Scale in gently and not while new instances are warming up.
 		if now.Sub(g.lastOut) < g.cooldown {
@@ -287,12 +311,12 @@ func (g *group) targetTracking(cw *cloudwatch.CloudWatch, lbDim string, target f
 	high.AlarmName = "TargetTracking-" + g.name + "-AlarmHigh"
 	high.EvaluationPeriods, high.Threshold = 3, target
 	high.ComparisonOperator = cloudwatch.GreaterThanThreshold
-	high.AlarmActions = []cloudwatch.AlarmAction{&ttPolicy{g: g, arn: "policy/" + g.name + "/out", target: target, out: true}}
+	high.AlarmActions = []cloudwatch.AlarmAction{&ttPolicy{g: g, cw: cw, dims: dims, arn: "policy/" + g.name + "/out", target: target, out: true}}
 	low := base
 	low.AlarmName = "TargetTracking-" + g.name + "-AlarmLow"
 	low.EvaluationPeriods, low.Threshold = 15, 0.9*target
 	low.ComparisonOperator = cloudwatch.LessThanThreshold
-	low.AlarmActions = []cloudwatch.AlarmAction{&ttPolicy{g: g, arn: "policy/" + g.name + "/in", target: target}}
+	low.AlarmActions = []cloudwatch.AlarmAction{&ttPolicy{g: g, cw: cw, dims: dims, arn: "policy/" + g.name + "/in", target: target}}
 	for _, a := range []cloudwatch.AlarmConfig{high, low} {
 		if _, err := cw.PutMetricAlarm(a); err != nil {
 			return fmt.Errorf("group %q: %w", g.name, err)

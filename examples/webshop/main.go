@@ -65,6 +65,7 @@ type config struct {
 	out                       string
 	json, quiet, noFiles      bool
 	hours                     float64
+	healthCheckType           string
 	progress                  io.Writer // nil: no progress bar
 }
 
@@ -87,9 +88,10 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.staticShare, "static-share", 0.5, "share of requests for static assets (served by CloudFront from S3)")
 	fs.DurationVar(&c.work, "work", 200*time.Millisecond, "mean vCPU time of a dynamic page (log-normal, CV 0.3)")
 	fs.StringVar(&c.instanceType, "instance-type", "c7g.medium", "EC2 instance type of the fleet")
-	fs.IntVar(&c.maxQueue, "max-queue", 100, "requests an instance queues before refusing (QueueFull)")
+	fs.IntVar(&c.maxQueue, "max-queue", 20, "requests an instance queues before refusing (QueueFull)")
 	fs.IntVar(&c.minSize, "min", 3, "MinSize of the Auto Scaling group")
 	fs.IntVar(&c.maxSize, "max", 40, "MaxSize of the Auto Scaling group")
+	fs.StringVar(&c.healthCheckType, "health-check-type", "EC2", "the group's HealthCheckType: EC2 (status checks) or ELB (also the ALB's health checks)")
 	fs.IntVar(&c.fixed, "fixed", 0, "run a fixed fleet of this many instances instead of autoscaling (0 = autoscale)")
 	fs.Float64Var(&c.target, "target", 150, "target-tracking target: ALB RequestCountPerTarget per minute")
 	fs.DurationVar(&c.sloP99, "slo-p99", time.Second, "SLO: p99 latency of a minute's successful requests")
@@ -123,6 +125,8 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-work, -target and -slo-p99 must be positive, -slo-errors not negative")
 	case c.fixed < 0 || c.minSize < 1 || c.maxSize < c.minSize:
 		return c, errors.New("need -fixed ≥ 0 and 1 ≤ -min ≤ -max")
+	case c.healthCheckType != "EC2" && c.healthCheckType != "ELB":
+		return c, fmt.Errorf("-health-check-type %q: want EC2 or ELB", c.healthCheckType)
 	case !slices.Contains(azs, c.failAZ):
 		return c, fmt.Errorf("-fail-az %q: want one of %v", c.failAZ, azs)
 	case c.peakHour < 0 || c.peakHour >= 24:

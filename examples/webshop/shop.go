@@ -246,7 +246,7 @@ func (sh *shop) webTier(c config) error {
 		gc.Min, gc.Max, gc.Desired = c.fixed, c.fixed, c.fixed
 	} else {
 		gc.Min, gc.Max, gc.Desired = c.minSize, c.maxSize, c.minSize
-		gc.Replace, gc.Scaling = true, true
+		gc.Replace, gc.Scaling, gc.ELBHealth = true, true, c.healthCheckType == "ELB"
 	}
 	sh.fleet, err = newGroup(sh.s, sh.ec2, sh.tg, gc)
 	return err
