@@ -144,6 +144,7 @@ type Instance struct {
 	impaired  sim.Time // first failing status check, -1 when passing
 	metrics   sim.Timer
 	inMetrics bool
+	joined    sim.Time // when it joined the group's aggregated metrics
 	act       *Activity
 	replaces  *Instance // launch-before-terminate: terminate it once this one is healthy
 	replaced  bool      // a replacement for it is on its way
@@ -855,6 +856,7 @@ func (g *Group) countMetrics(in *Instance) {
 		return
 	}
 	in.inMetrics = true
+	in.joined = g.s.Now()
 	in.ec.AddMetricDimensions(g.dims...)
 }
 

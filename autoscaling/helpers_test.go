@@ -67,7 +67,7 @@ func (w *world) load(t testing.TB, rate workload.Profile, work time.Duration) {
 	t.Helper()
 	_, err := workload.NewOpenLoop(w.s, workload.OpenLoopConfig{Name: "load", Target: w.lb,
 		Arrivals: workload.Poisson{Rate: rate},
-		Shape:    workload.Shape{Work: workload.Const(work.Seconds())}})
+		Shape:    workload.Shape{Protocol: "HTTP", Work: workload.Const(work.Seconds())}})
 	require.NoError(t, err)
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nimbus-sim/nimbus/cloudwatch"
+	"github.com/nimbus-sim/nimbus/sim"
 )
 
 // PolicyType is a scaling policy's kind.
@@ -555,19 +556,24 @@ func (g *Group) ltVersion() int {
 	return v
 }
 
-// counted returns how many instances the tracked metric covers: InService
-// instances in the group's aggregated metrics (AWS/EC2) or InService
-// instances (load balancer metrics, which divide by healthy targets).
+// counted returns how many instances the newest datapoint an alarm sees
+// covers: for AWS/EC2 metrics, InService instances that were in the group's
+// aggregated metrics for all of that datapoint's period (it ended a
+// publication delay ago at the latest); for load balancer metrics, which
+// divide by healthy targets, InService instances.
 func (p *Policy) counted() int {
+	g := p.g
+	cfg := p.high.Config()
+	alb := cfg.Namespace == "AWS/ApplicationELB"
+	since := g.s.Now() - sim.Time(time.Duration(cfg.Period)*time.Second) - sim.Time(max(g.a.cfg.CloudWatch.Config().PublicationDelay, 0))
 	n := 0
-	alb := p.high.Config().Namespace == "AWS/ApplicationELB"
-	for _, in := range p.g.instances {
-		if in.state == InService && (in.inMetrics || alb) {
+	for _, in := range g.instances {
+		if in.state == InService && (alb || in.inMetrics && in.joined <= since) {
 			n++
 		}
 	}
 	if n == 0 {
-		n = p.g.desired
+		n = g.desired
 	}
 	return n
 }

@@ -81,18 +81,18 @@ type ForecastPoint struct {
 
 // Predictive-scaling timing, from the AWS user guide.
 const (
-	forecastEvery  = 6 * time.Hour
-	forecastAhead  = 48 * time.Hour
-	minHistory     = 24 * time.Hour
-	maxHistory     = 14 * 24 * time.Hour
-	weeklyHistory  = 14 * 24 * time.Hour // weekly seasonality needs two weeks
-	trendHistory   = 72 * time.Hour      // fit a trend only from three days on [assumption]
-	defaultBuffer  = 300 * time.Second
-	hourNanos      = sim.Time(time.Hour)
-	hoursPerDay    = 24
-	hoursPerWeek   = 168
-	fitIterations  = 3
-	minuteSamples  = 60
+	forecastEvery = 6 * time.Hour
+	forecastAhead = 48 * time.Hour
+	minHistory    = 24 * time.Hour
+	maxHistory    = 14 * 24 * time.Hour
+	weeklyHistory = 14 * 24 * time.Hour // weekly seasonality needs two weeks
+	trendHistory  = 72 * time.Hour      // fit a trend only from three days on [assumption]
+	defaultBuffer = 300 * time.Second
+	hourNanos     = sim.Time(time.Hour)
+	hoursPerDay   = 24
+	hoursPerWeek  = 168
+	fitIterations = 3
+	minuteSamples = 60
 )
 
 type predictor struct {
