@@ -184,7 +184,9 @@ func TestStepScalingWarmup(t *testing.T) {
 			{MetricIntervalLowerBound: Float(20), ScalingAdjustment: 3}}})
 	require.NoError(t, err)
 	w.s.RunFor(10 * time.Minute)
-	fire := func(v float64) { p.Execute(nil, cloudwatch.StateChange{NewState: cloudwatch.StateAlarm, Value: v, Threshold: 50}) }
+	fire := func(v float64) {
+		p.Execute(nil, cloudwatch.StateChange{NewState: cloudwatch.StateAlarm, Value: v, Threshold: 50})
+	}
 	fire(60)
 	assert.Equal(t, 5, g.DesiredCapacity())
 	w.s.RunFor(time.Minute)
@@ -199,7 +201,7 @@ func TestStepScalingWarmup(t *testing.T) {
 
 func TestAdjusted(t *testing.T) {
 	cases := []struct {
-		typ             AdjustmentType
+		typ               AdjustmentType
 		adj, c, mag, want int
 	}{
 		{ChangeInCapacity, 5, 3, 0, 8},
