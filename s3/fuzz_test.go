@@ -4,8 +4,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/nimbus-sim/nimbus/sim"
 )
 
 // globRef is a deliberately simple recursive wildcard matcher.
@@ -113,5 +116,49 @@ func FuzzParseStorageClass(f *testing.F) {
 		if s != "" {
 			require.Equal(t, s, c.String())
 		}
+	})
+}
+
+// FuzzServe sends arbitrary REST and website requests to a versioned
+// website bucket holding a few objects: whatever the method, path, query
+// and headers, the bucket must answer exactly once with an HTTP status
+// and never panic.
+func FuzzServe(f *testing.F) {
+	f.Add("GET", "/a/b.txt", "", "Range", "bytes=0-10", false)
+	f.Add("PUT", "/c", "partNumber=1&uploadId=x", "x-amz-copy-source", "/web/a/b.txt?versionId=1", false)
+	f.Add("POST", "/a/b.txt", "restore&days=-1&tier=Bulk", "x-amz-tagging", "a=1&b", false)
+	f.Add("GET", "/", "list-type=2&max-keys=-5&continuation-token=%zz", "", "", false)
+	f.Add("GET", "/a/", "", "If-None-Match", `"x"`, true)
+	f.Add("DELETE", "/%41", "versionId=null", "x-amz-storage-class", "GLACIER", false)
+	f.Add("GET", "/a", "X-Amz-Signature=00&X-Amz-Expires=99999999999&X-Amz-Date=x", "", "", false)
+	f.Fuzz(func(t *testing.T, method, path, query, hname, hvalue string, website bool) {
+		s := sim.New(sim.Config{Seed: 1})
+		svc, err := New(s, Config{})
+		require.NoError(t, err)
+		b, err := svc.CreateBucket(BucketConfig{Name: "web", PublicAccessBlock: &PublicAccessBlock{}})
+		require.NoError(t, err)
+		require.NoError(t, b.PutBucketVersioning(VersioningEnabled))
+		require.NoError(t, b.PutBucketPolicy(PublicReadPolicy(b.ARN())))
+		require.NoError(t, b.PutBucketWebsite(WebsiteConfiguration{IndexDocument: "index.html", ErrorDocument: "404.html"}))
+		for _, k := range []string{"a/b.txt", "a/index.html", "404.html"} {
+			_, err := b.PutObject(k, PutObjectInput{Size: 100})
+			require.NoError(t, err)
+		}
+		host := ""
+		if website {
+			host = b.WebsiteEndpoint()
+		}
+		req := &sim.Request{Method: method, Host: host, Path: path, Query: query, Bytes: int64(len(hvalue))}
+		if hname != "" {
+			req.SetHeader(hname, hvalue)
+		}
+		answers := 0
+		s.Send(b, req, func(_ *sim.Request, r sim.Response) {
+			answers++
+			require.True(t, r.Status >= 200 && r.Status < 600, "status %d", r.Status)
+		})
+		s.RunFor(time.Minute) // replies take milliseconds; daily tickers never end
+		require.Equal(t, 1, answers)
+		require.NoError(t, s.Requests().Check())
 	})
 }
