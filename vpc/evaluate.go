@@ -116,11 +116,13 @@ func (n *Network) keyOf(f Flow) (key4, bool) {
 	if !f.Dst.Is4() || (f.Src.Addr.IsValid() && !f.Src.Addr.Is4()) || f.Protocol < 0 || f.Protocol > 255 {
 		return key4{}, false
 	}
+	// Key only by the field the source kind uses, as walk does: an
+	// on-premises flow with a stray ENI must not share another's entry.
 	var seq uint32
 	switch {
-	case f.Src.ENI != nil:
+	case f.Src.Kind == SourceENI && f.Src.ENI != nil:
 		seq = f.Src.ENI.seq
-	case f.Src.VPC != nil:
+	case f.Src.Kind == SourceOnPremises && f.Src.VPC != nil:
 		seq = f.Src.VPC.seq
 	}
 	var src uint64

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/nimbus-sim/nimbus/sim"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 )
 
@@ -269,4 +271,24 @@ func FuzzEvaluate(f *testing.F) {
 		tt.n.Crossing(fl, 1000, 1000)
 		_ = fl.String()
 	})
+}
+
+// TestCacheKeyFollowsSourceKind: the cache keys a flow by the field its
+// source kind uses, so on-premises flows into different VPCs never share
+// an entry, even when a stray ENI is set on the source.
+func TestCacheKeyFollowsSourceKind(t *testing.T) {
+	f := newTwoTier(t, 1)
+	other, err := f.n.CreateVPC(VPCConfig{Name: "other", Region: "us-east-1", CidrBlock: "10.1.0.0/16"})
+	require.NoError(t, err)
+	_, err = other.AttachVpnGateway("192.168.0.0/16")
+	require.NoError(t, err)
+	src := mustAddr("192.168.5.5")
+	into := func(v *VPC) Flow {
+		return tcp(Source{Kind: SourceOnPremises, VPC: v, ENI: f.web, Addr: src}, f.app.PrivateIP(), 40000, 8080)
+	}
+	first := f.n.Evaluate(into(f.v))
+	require.Equal(t, DropInvalidFlow, first.Drop, "%s", first)
+	got, want := f.n.Evaluate(into(other)), f.n.walk(into(other))
+	assert.Equal(t, want.String(), got.String())
+	assert.NotEqual(t, DropInvalidFlow, got.Drop, "%s", got)
 }
