@@ -582,7 +582,7 @@ func (g *Group) reconcile() {
 	live := g.live()
 	want := g.desired + g.extra
 	for n := len(live); n < want; n++ {
-		if g.launch("", nil) == nil {
+		if g.launch("", nil, "") == nil {
 			break
 		}
 	}
@@ -636,7 +636,7 @@ func (g *Group) azCounts() map[string]int {
 
 // launch starts one instance in az ("" = the balancing choice); replaces,
 // when set, is terminated once the new instance is healthy.
-func (g *Group) launch(az string, replaces *Instance) *Instance {
+func (g *Group) launch(az string, replaces *Instance, cause string) *Instance {
 	if az == "" {
 		az = g.pickAZ()
 	}
@@ -678,18 +678,14 @@ func (g *Group) launch(az string, replaces *Instance) *Instance {
 	}
 	g.instances = append(g.instances, in)
 	g.a.byID[ei.ID()] = in
-	in.act = g.activity(fmt.Sprintf("Launching a new EC2 instance: %s", ei.ID()), g.launchCause(replaces))
+	if cause == "" {
+		cause = g.cause + fmt.Sprintf(" At %s an instance was started in response to a difference between desired and actual capacity.", g.stamp())
+	}
+	in.act = g.activity(fmt.Sprintf("Launching a new EC2 instance: %s", ei.ID()), cause)
 	if g.s.Tracing() {
 		g.s.Trace("autoscaling", "LaunchInstance", g.name, sim.F("instance", ei.ID()), sim.F("az", az), sim.F("type", spec.InstanceType), sim.F("version", v))
 	}
 	return in
-}
-
-func (g *Group) launchCause(replaces *Instance) string {
-	if replaces != nil {
-		return fmt.Sprintf("At %s an instance was launched to replace %s (launch before terminate).", g.stamp(), replaces.ID())
-	}
-	return g.cause + fmt.Sprintf(" At %s an instance was started in response to a difference between desired and actual capacity.", g.stamp())
 }
 
 // mixed chooses the purchase option and type of a mixed-instances launch.
@@ -780,7 +776,6 @@ func (g *Group) drained(in *Instance) {
 
 // finish ends the EC2 side of a termination.
 func (g *Group) finish(in *Instance) {
-	in.state = TerminatingProceed
 	if err := in.ec.Terminate(); err != nil {
 		g.endActivity(in.act, StatusFailed, err.Error())
 	}
@@ -804,7 +799,7 @@ func (g *Group) onEC2(in *Instance, ev ec2.Event) {
 		}
 	case ec2.EventRebalanceRecommendation:
 		if g.cfg.CapacityRebalance && in.state == InService && !in.replaced && !g.deleted {
-			g.launch("", in)
+			g.launch("", in, fmt.Sprintf("At %s an instance was launched to replace %s, which received a rebalance recommendation.", g.stamp(), in.ID()))
 		}
 	}
 }
@@ -913,7 +908,7 @@ func (g *Group) check() {
 	if g.cfg.MaxInstanceLifetime > 0 && g.extra == 0 {
 		for _, in := range g.live() {
 			if in.state == InService && !in.replaced && now.Sub(in.LaunchTime()) >= g.cfg.MaxInstanceLifetime {
-				g.launch("", in)
+				g.launch("", in, fmt.Sprintf("At %s an instance was launched to replace %s, which reached the maximum instance lifetime.", g.stamp(), in.ID()))
 				break
 			}
 		}
@@ -953,6 +948,5 @@ func (g *Group) rebalance() {
 	if victim == nil {
 		return
 	}
-	g.cause = fmt.Sprintf("At %s an instance was launched in %s to rebalance capacity across Availability Zones.", g.stamp(), lo)
-	g.launch(lo, victim)
+	g.launch(lo, victim, fmt.Sprintf("At %s an instance was launched in %s to rebalance capacity across Availability Zones, replacing %s.", g.stamp(), lo, victim.ID()))
 }

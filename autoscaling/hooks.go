@@ -113,18 +113,19 @@ func (g *Group) startHooks(in *Instance, tr LifecycleTransition) bool {
 }
 
 func (g *Group) launchHooks(in *Instance) {
-	in.state = PendingWait
 	if !g.startHooks(in, InstanceLaunching) {
-		in.state = PendingProceed
 		g.enterService(in)
+		return
 	}
+	in.state = PendingWait
 }
 
 func (g *Group) terminateHooks(in *Instance) {
-	in.state = TerminatingWait
 	if !g.startHooks(in, InstanceTerminating) {
 		g.finish(in)
+		return
 	}
+	in.state = TerminatingWait
 }
 
 func (g *Group) cancelHooks(in *Instance) {
@@ -191,6 +192,7 @@ func (g *Group) complete(in *Instance, hook string, result LifecycleActionResult
 	case TerminatingWait:
 		if in.abandon || len(in.waits) == 0 {
 			g.cancelHooks(in)
+			in.state = TerminatingProceed
 			g.finish(in)
 		}
 	}
