@@ -285,6 +285,9 @@ func (p *parser) primary() (node, error) {
 		}
 		return callNode{tok, args}, nil
 	case tok[0] >= 'a' && tok[0] <= 'z':
+		if !validID(tok) {
+			return nil, p.errorf("%q is not a query id (at most 255 letters, digits and underscores)", tok)
+		}
 		p.refs = append(p.refs, tok)
 		return refNode(tok), nil
 	}
