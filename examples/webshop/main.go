@@ -65,6 +65,7 @@ type config struct {
 	out                       string
 	json, quiet, noFiles      bool
 	hours                     float64
+	prewarm                   int
 	healthCheckType           string
 	progress                  io.Writer // nil: no progress bar
 }
@@ -92,6 +93,7 @@ func parse(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.minSize, "min", 3, "MinSize of the Auto Scaling group")
 	fs.IntVar(&c.maxSize, "max", 40, "MaxSize of the Auto Scaling group")
 	fs.StringVar(&c.healthCheckType, "health-check-type", "EC2", "the group's HealthCheckType: EC2 (status checks) or ELB (also the ALB's health checks)")
+	fs.IntVar(&c.prewarm, "prewarm", 0, "scheduled action: MinSize from 15 min before the flash sale to its end (0 = none)")
 	fs.IntVar(&c.fixed, "fixed", 0, "run a fixed fleet of this many instances instead of autoscaling (0 = autoscale)")
 	fs.Float64Var(&c.target, "target", 150, "target-tracking target: ALB RequestCountPerTarget per minute")
 	fs.DurationVar(&c.sloP99, "slo-p99", time.Second, "SLO: p99 latency of a minute's successful requests")
@@ -123,8 +125,8 @@ func parse(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-static-share %g outside [0, 1]", c.staticShare)
 	case c.work <= 0 || c.target <= 0 || c.sloP99 <= 0 || c.sloErrors < 0:
 		return c, errors.New("-work, -target and -slo-p99 must be positive, -slo-errors not negative")
-	case c.fixed < 0 || c.minSize < 1 || c.maxSize < c.minSize:
-		return c, errors.New("need -fixed ≥ 0 and 1 ≤ -min ≤ -max")
+	case c.fixed < 0 || c.minSize < 1 || c.maxSize < c.minSize || c.prewarm < 0 || c.prewarm > c.maxSize:
+		return c, errors.New("need -fixed ≥ 0, 1 ≤ -min ≤ -max and 0 ≤ -prewarm ≤ -max")
 	case c.healthCheckType != "EC2" && c.healthCheckType != "ELB":
 		return c, fmt.Errorf("-health-check-type %q: want EC2 or ELB", c.healthCheckType)
 	case !slices.Contains(azs, c.failAZ):
@@ -213,11 +215,6 @@ func (sh *shop) settle(end sim.Time) {
 	sh.s3.Flush()
 	sh.net.Settle()
 	sh.r53.FlushBilling()
-	// The application's catalogue GETs (S3 GET price, $0.0004 per 1,000).
-	cat := billing.Resource{Service: "AmazonS3", ID: "shop-catalogue", Region: region, Tags: tags("data")}
-	if li, err := cat.PerRequest("Requests-Tier2", at(0), end, sh.s3Reads, 0.0004/1000); err == nil && sh.s3Reads > 0 {
-		sh.ledger.Add(li)
-	}
 	month := billing.HoursPerMonth
 	for _, a := range sh.cw.DescribeAlarms() {
 		r := billing.Resource{Service: "AmazonCloudWatch", ID: a.Name(), Region: region, Tags: tags("monitoring")}

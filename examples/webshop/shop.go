@@ -67,12 +67,13 @@ type shop struct {
 	fleet  fleet
 	client *workload.OpenLoop
 	s3Addr netip.Addr // an address of S3's prefix list
-	alarms []*cloudwatch.Alarm
-	// s3Reads counts application reads of the catalogue bucket (through the
-	// VPC), and s3ReadBytes their size.
-	s3Reads, s3ReadBytes int64
-	staticKeys           *workload.Keys
-	obs                  *observer
+	// catalogue is the bucket the application reads on every page.
+	catalogue *s3.Bucket
+	alarms    []*cloudwatch.Alarm
+	// s3Reads counts the application's reads of the catalogue.
+	s3Reads    int64
+	staticKeys *workload.Keys
+	obs        *observer
 }
 
 func tags(tier string) map[string]string {
@@ -227,6 +228,11 @@ func (sh *shop) webTier(c config) error {
 	if err != nil {
 		return err
 	}
+	sh.catalogue = catalogue
+	if err := catalogue.PutBucketPolicy(fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",`+
+		`"Principal":{"AWS":%q},"Action":"s3:GetObject","Resource":"%s/*"}]}`, roleARN, catalogue.ARN())); err != nil {
+		return err
+	}
 	if _, err := catalogue.PutObject("catalogue.json", s3.PutObjectInput{Size: c.catalogueBytes}); err != nil {
 		return err
 	}
@@ -240,39 +246,7 @@ func (sh *shop) webTier(c config) error {
 	}
 	spec := ec2.LaunchSpec{InstanceType: c.instanceType, Tags: tags("web"), DetailedMonitoring: true,
 		Server: ec2.ServerConfig{MaxQueue: c.maxQueue, WarmUp: time.Minute}}
-	gc := groupConfig{Name: "shop-web", Spec: spec, Respond: sh.respond(c), Subnets: subnets, HealthGrace: 300 * time.Second,
-		InstanceWarm: 300 * time.Second, CW: sh.cw, LBDimension: sh.alb.Dimension(), TargetPerTask: c.target}
-	if c.fixed > 0 {
-		gc.Min, gc.Max, gc.Desired = c.fixed, c.fixed, c.fixed
-	} else {
-		gc.Min, gc.Max, gc.Desired = c.minSize, c.maxSize, c.minSize
-		gc.Replace, gc.Scaling, gc.ELBHealth = true, true, c.healthCheckType == "ELB"
-	}
-	sh.fleet, err = newGroup(sh.s, sh.ec2, sh.tg, gc)
-	return err
-}
-
-// respond answers a request an instance has served. A page read fetches
-// the catalogue from S3 over the VPC (gateway endpoint, or NAT without one):
-// the crossing is billed by the VPC model and a refused flow turns the
-// answer into a 502. The read's network delay (well under a millisecond
-// inside the region) is not added to the response time.
-func (sh *shop) respond(c config) func(inst *ec2.Instance, req *sim.Request) sim.Response {
-	return func(inst *ec2.Instance, req *sim.Request) sim.Response {
-		if req.Path == "/health" {
-			return sim.Response{Status: 200, Bytes: 2}
-		}
-		if eni, ok := sh.net.VPCs()[0].InterfaceAt(inst.PrivateIP()); ok {
-			x := sh.net.Crossing(vpc.Flow{Src: vpc.FromENI(eni), Dst: sh.s3Addr, Protocol: vpc.ProtocolTCP,
-				SrcPort: uint16(40000 + req.ID%20000), DstPort: 443}, 400, c.catalogueBytes)
-			if x.Verdict != vpc.Accept {
-				return sim.Response{Status: 502, Reason: "S3Unreachable:" + x.Reason}
-			}
-			sh.s3Reads++
-			sh.s3ReadBytes += c.catalogueBytes
-		}
-		return sim.Response{Status: 200, Bytes: c.pageBytes}
-	}
+	return sh.newFleet(c, spec, subnets)
 }
 
 // edge builds the CloudFront distribution: /static/* from the assets bucket
