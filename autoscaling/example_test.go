@@ -34,7 +34,7 @@ func Example() {
 		Subnets:                []ec2.Subnet{a, b},
 		TargetGroups:           []autoscaling.TargetGroup{tg},
 		HealthCheckType:        autoscaling.HealthCheckELB,
-		HealthCheckGracePeriod: 60 * time.Second,
+		HealthCheckGracePeriod: 300 * time.Second,
 		DefaultInstanceWarmup:  autoscaling.Duration(2 * time.Minute),
 	})
 	if err != nil {
@@ -51,7 +51,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	s.RunFor(3 * time.Minute) // boot (20–60 s) and healthy ALB checks
+	s.RunFor(4 * time.Minute) // boot (20–60 s), then 5 passing ALB checks 30 s apart
 	high, low := p.Alarms()
 	fmt.Println(g.InService(), "InService of", g.DesiredCapacity())
 	fmt.Println(high.Config().MetricName, high.Config().DatapointsToAlarm, "of", high.Config().EvaluationPeriods, ">", high.Threshold())
