@@ -122,7 +122,7 @@ func (b *Bucket) Authorize(r *AccessRequest) bool {
 
 // AccessKey is an IAM access key that signs presigned URLs.
 type AccessKey struct {
-	ID, Secret string
+	ID, Secret string // access key ID, "AKIA..."
 	// Principal is the IAM identity the key belongs to.
 	Principal Principal
 }
@@ -150,7 +150,7 @@ func alnumOnly(r rune) rune {
 
 // PresignedURL is a presigned request's parts, ready for a sim.Request.
 type PresignedURL struct {
-	Method, Host, Path, Query string
+	Method, Host, Path, Query string // HTTP method, host, path and signed query string
 }
 
 // String returns the URL, "https://host/path?query".

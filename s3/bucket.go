@@ -286,20 +286,20 @@ func contentETag(bucket, key string, seq uint64, size int64) [md5.Size]byte {
 
 // Object describes one object version as GET and HEAD report it.
 type Object struct {
-	Key          string
-	VersionID    string // "null" for the null version; "" in unversioned buckets
-	Size         int64  // bytes
-	ETag         string // quoted, like "\"9b2cf535f27731c974343645a3985328\""
-	LastModified sim.Time
-	StorageClass StorageClass
+	Key          string       // object key
+	VersionID    string       // "null" for the null version; "" in unversioned buckets
+	Size         int64        // bytes
+	ETag         string       // quoted, like "\"9b2cf535f27731c974343645a3985328\""
+	LastModified sim.Time     // when this version was written
+	StorageClass StorageClass // current storage class
 	// Tier is the Intelligent-Tiering access tier (Frequent otherwise).
 	Tier         Tier
-	ContentType  string
-	CacheControl string
+	ContentType  string // Content-Type as stored
+	CacheControl string // Cache-Control as stored
 	// WebsiteRedirectLocation redirects website requests for the object.
 	WebsiteRedirectLocation string
 	Metadata                map[string]string // user metadata (x-amz-meta-*)
-	Tags                    map[string]string
+	Tags                    map[string]string // object tags
 	// Restore is the x-amz-restore header of an archived object: "" when
 	// no restore was requested, `ongoing-request="true"` while restoring,
 	// `ongoing-request="false", expiry-date="..."` once restored.
@@ -333,18 +333,18 @@ const httpTime = "Mon, 02 Jan 2006 15:04:05 GMT"
 type PutObjectInput struct {
 	// Size is the object size in bytes (up to MaxPutSize for one PUT).
 	Size         int64
-	StorageClass StorageClass
-	ContentType  string
-	CacheControl string
+	StorageClass StorageClass // x-amz-storage-class (Standard when zero)
+	ContentType  string       // Content-Type returned on GET
+	CacheControl string       // Cache-Control returned on GET
 	// WebsiteRedirectLocation makes website requests for the key redirect.
 	WebsiteRedirectLocation string
-	Metadata                map[string]string
-	Tags                    map[string]string
+	Metadata                map[string]string // user metadata (x-amz-meta-*)
+	Tags                    map[string]string // object tags (lifecycle filters match them)
 }
 
 // PutObjectOutput is the result of a write.
 type PutObjectOutput struct {
-	ETag      string
+	ETag      string // quoted ETag of the new version
 	VersionID string // "" in unversioned buckets
 }
 
@@ -624,14 +624,14 @@ func (b *Bucket) trace(event, key, versionID string) {
 type CopyObjectInput struct {
 	// SourceBucket defaults to the destination bucket.
 	SourceBucket    string
-	SourceKey       string
-	SourceVersionID string
+	SourceKey       string // key to copy
+	SourceVersionID string // version to copy ("" = current)
 	// StorageClass of the copy.
 	StorageClass StorageClass
 	// ReplaceMetadata takes ContentType, CacheControl, Metadata and Tags
 	// from Replacement instead of the source (MetadataDirective REPLACE).
 	ReplaceMetadata bool
-	Replacement     PutObjectInput
+	Replacement     PutObjectInput // attributes used with ReplaceMetadata
 }
 
 // CopyObject copies an object (up to MaxPutSize) within or across buckets

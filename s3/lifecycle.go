@@ -13,7 +13,7 @@ import (
 // LifecycleFilter selects the object versions a rule applies to; empty
 // fields match everything.
 type LifecycleFilter struct {
-	Prefix string
+	Prefix string // key prefix
 	// Tags must all be present on the object with these values.
 	Tags map[string]string
 	// ObjectSizeGreaterThan and ObjectSizeLessThan bound the size in bytes
@@ -24,23 +24,23 @@ type LifecycleFilter struct {
 // Transition moves objects to StorageClass Days after creation (current
 // versions) or after becoming noncurrent (noncurrent versions).
 type Transition struct {
-	Days         int
-	StorageClass StorageClass
+	Days         int          // days after creation or becoming noncurrent
+	StorageClass StorageClass // target class
 }
 
 // Expiration expires current versions Days after creation, or (with
 // ExpiredObjectDeleteMarker) removes delete markers that have no versions
 // left behind them.
 type Expiration struct {
-	Days                      int
-	ExpiredObjectDeleteMarker bool
+	Days                      int  // days after creation (0 = none)
+	ExpiredObjectDeleteMarker bool // remove lone delete markers
 }
 
 // NoncurrentExpiration permanently deletes noncurrent versions Days after
 // they became noncurrent, keeping the NewerNoncurrentVersions newest.
 type NoncurrentExpiration struct {
-	Days                    int
-	NewerNoncurrentVersions int
+	Days                    int // days after becoming noncurrent
+	NewerNoncurrentVersions int // newest noncurrent versions kept
 }
 
 // LifecycleRule is one rule of a bucket lifecycle configuration.
@@ -49,11 +49,11 @@ type LifecycleRule struct {
 	ID string
 	// Disabled keeps the rule without applying it (Status "Disabled").
 	Disabled                     bool
-	Filter                       LifecycleFilter
-	Transitions                  []Transition
-	Expiration                   *Expiration
-	NoncurrentVersionTransitions []Transition
-	NoncurrentVersionExpiration  *NoncurrentExpiration
+	Filter                       LifecycleFilter       // which versions the rule applies to
+	Transitions                  []Transition          // current-version transitions
+	Expiration                   *Expiration           // current-version expiration (nil = none)
+	NoncurrentVersionTransitions []Transition          // noncurrent-version transitions
+	NoncurrentVersionExpiration  *NoncurrentExpiration // noncurrent-version expiration (nil = none)
 	// AbortIncompleteMultipartUploadDays aborts uploads this many days
 	// after initiation (0 = never).
 	AbortIncompleteMultipartUploadDays int
@@ -407,12 +407,12 @@ func (b *Bucket) runTiering(now sim.Time) {
 
 // RestoreInput are RestoreObject's parameters.
 type RestoreInput struct {
-	VersionID string
+	VersionID string // version to restore ("" = current)
 	// Days the restored copy stays available (1 or more; ignored for
 	// Intelligent-Tiering, whose restores move the object back to Frequent
 	// Access).
 	Days int
-	Tier RestoreTier
+	Tier RestoreTier // retrieval tier (Expedited, Standard, Bulk)
 }
 
 // RestoreObject starts restoring an archived object (Glacier Flexible

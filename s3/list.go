@@ -9,8 +9,8 @@ import (
 
 // ListObjectsV2Input are ListObjectsV2's parameters.
 type ListObjectsV2Input struct {
-	Prefix    string
-	Delimiter string
+	Prefix    string // only keys starting with this
+	Delimiter string // rolls keys up into CommonPrefixes at this string ("" = flat)
 	// MaxKeys caps keys plus common prefixes per page: 0 means 1,000, and
 	// larger values are reduced to 1,000.
 	MaxKeys int
@@ -22,21 +22,21 @@ type ListObjectsV2Input struct {
 
 // ObjectSummary is one key in a listing.
 type ObjectSummary struct {
-	Key          string
-	LastModified sim.Time
-	ETag         string
-	Size         int64
-	StorageClass StorageClass
+	Key          string       // object key
+	LastModified sim.Time     // when the current version was written
+	ETag         string       // quoted ETag
+	Size         int64        // bytes
+	StorageClass StorageClass // current storage class
 }
 
 // ListObjectsV2Output is one page of a listing.
 type ListObjectsV2Output struct {
-	Contents       []ObjectSummary
-	CommonPrefixes []string
+	Contents       []ObjectSummary // keys in UTF-8 binary order
+	CommonPrefixes []string        // rolled-up prefixes, each ending in the delimiter
 	// KeyCount is len(Contents) + len(CommonPrefixes) ≤ MaxKeys.
 	KeyCount    int
-	MaxKeys     int
-	IsTruncated bool
+	MaxKeys     int  // the effective page size
+	IsTruncated bool // more keys follow
 	// NextContinuationToken is the opaque token for the next page.
 	NextContinuationToken string
 }
@@ -148,38 +148,38 @@ func (b *Bucket) list(in ListObjectsV2Input) (ListObjectsV2Output, *Error) {
 
 // ListObjectVersionsInput are ListObjectVersions' parameters.
 type ListObjectVersionsInput struct {
-	Prefix    string
-	Delimiter string
+	Prefix    string // only keys starting with this
+	Delimiter string // rolls keys up into CommonPrefixes ("" = flat)
 	// MaxKeys caps versions, delete markers and common prefixes per page
 	// (0 means 1,000).
 	MaxKeys int
 	// KeyMarker and VersionIDMarker resume after a previous page's
 	// NextKeyMarker and NextVersionIDMarker.
 	KeyMarker       string
-	VersionIDMarker string
+	VersionIDMarker string // see KeyMarker
 }
 
 // ObjectVersion is one version or delete marker in a version listing.
 type ObjectVersion struct {
-	Key          string
-	VersionID    string
-	IsLatest     bool
-	DeleteMarker bool
-	LastModified sim.Time
-	ETag         string // empty for delete markers
-	Size         int64
-	StorageClass StorageClass
+	Key          string       // object key
+	VersionID    string       // "null" for the null version
+	IsLatest     bool         // current version of its key
+	DeleteMarker bool         // a delete marker rather than a version
+	LastModified sim.Time     // when the version was written
+	ETag         string       // empty for delete markers
+	Size         int64        // bytes (0 for delete markers)
+	StorageClass StorageClass // the version's storage class
 }
 
 // ListObjectVersionsOutput is one page of a version listing. Versions holds
 // versions and delete markers together, by key and then newest first (S3
 // returns them in two lists; DeleteMarker tells them apart).
 type ListObjectVersionsOutput struct {
-	Versions            []ObjectVersion
-	CommonPrefixes      []string
-	IsTruncated         bool
-	NextKeyMarker       string
-	NextVersionIDMarker string
+	Versions            []ObjectVersion // versions and delete markers
+	CommonPrefixes      []string        // rolled-up prefixes
+	IsTruncated         bool            // more versions follow
+	NextKeyMarker       string          // KeyMarker for the next page
+	NextVersionIDMarker string          // VersionIDMarker for the next page
 }
 
 // ListObjectVersions lists every version and delete marker.

@@ -23,17 +23,17 @@ type part struct {
 
 // CompletedPart names one uploaded part in CompleteMultipartUpload.
 type CompletedPart struct {
-	PartNumber int
-	ETag       string
+	PartNumber int    // 1..MaxParts
+	ETag       string // the part's ETag from UploadPart ("" = not checked)
 }
 
 // Upload describes an incomplete multipart upload.
 type Upload struct {
-	Key       string
-	UploadID  string
-	Initiated sim.Time
-	Parts     int
-	Bytes     int64
+	Key       string   // object key
+	UploadID  string   // ID from CreateMultipartUpload
+	Initiated sim.Time // when the upload was created
+	Parts     int      // parts uploaded so far
+	Bytes     int64    // bytes uploaded so far
 }
 
 // CreateMultipartUpload starts a multipart upload and returns its ID; the

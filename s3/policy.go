@@ -68,16 +68,16 @@ func (d Decision) String() string {
 
 // Policy is a parsed bucket policy.
 type Policy struct {
-	Version    string
-	ID         string
-	Statements []Statement
+	Version    string      // policy language version, "2012-10-17"
+	ID         string      // optional policy Id
+	Statements []Statement // in document order
 	public     bool
 }
 
 // Statement is one policy statement.
 type Statement struct {
-	Sid    string
-	Effect Effect
+	Sid    string // optional statement ID
+	Effect Effect // Allow or Deny
 	// Principal matches when any entry matches; NotPrincipal inverts.
 	Principal, NotPrincipal *PrincipalSet
 	// Action and NotAction are patterns like "s3:Get*" (case-insensitive).
@@ -102,8 +102,8 @@ type Condition struct {
 	Operator string
 	// IfExists makes the test pass when the key is absent.
 	IfExists bool
-	Key      string
-	Values   []string
+	Key      string   // condition key, such as "aws:SourceIp"
+	Values   []string // any one matching satisfies the test
 	prefixes []netip.Prefix
 }
 
@@ -378,19 +378,19 @@ func negated(op string) bool { return strings.Contains(op, "Not") }
 
 // AccessRequest is what policy evaluation sees of a request.
 type AccessRequest struct {
-	Principal Principal
+	Principal Principal // caller; "" = anonymous
 	// Action is the S3 action, such as "s3:GetObject".
 	Action string
 	// ResourceBase and Key form the resource ARN: ResourceBase+Key, such as
 	// "arn:aws:s3:::bucket/" + "photos/a.jpg" (or the bucket ARN and "").
 	ResourceBase, Key string
 	// Context keys.
-	SourceIP        netip.Addr
-	SourceArn       string
-	SourceAccount   string
-	SecureTransport bool
-	Referer         string
-	UserAgent       string
+	SourceIP        netip.Addr // aws:SourceIp
+	SourceArn       string     // aws:SourceArn
+	SourceAccount   string     // aws:SourceAccount
+	SecureTransport bool       // aws:SecureTransport (HTTPS)
+	Referer         string     // aws:Referer
+	UserAgent       string     // aws:UserAgent
 }
 
 // Evaluate applies the policy to a request: ExplicitDeny if any matching

@@ -23,20 +23,20 @@ type WebsiteConfiguration struct {
 
 // RedirectAll redirects every request of a website bucket.
 type RedirectAll struct {
-	HostName string
+	HostName string // host to redirect to
 	// Protocol is "http" or "https"; empty keeps the request's.
 	Protocol string
 }
 
 // RoutingRule is one website redirect rule; the first matching rule wins.
 type RoutingRule struct {
-	Condition RoutingCondition
-	Redirect  Redirect
+	Condition RoutingCondition // when the rule applies
+	Redirect  Redirect         // where it sends the request
 }
 
 // RoutingCondition says when a rule applies; empty fields match all.
 type RoutingCondition struct {
-	KeyPrefixEquals string
+	KeyPrefixEquals string // key prefix to match
 	// HTTPErrorCodeReturnedEquals applies the rule only when S3 would
 	// answer with this 4xx status (0 = before the lookup).
 	HTTPErrorCodeReturnedEquals int
@@ -44,8 +44,8 @@ type RoutingCondition struct {
 
 // Redirect says where a rule sends the request.
 type Redirect struct {
-	HostName string
-	Protocol string
+	HostName string // host to redirect to ("" = the request's)
+	Protocol string // "http" or "https" ("" = the request's)
 	// ReplaceKeyPrefixWith replaces the matched KeyPrefixEquals;
 	// ReplaceKeyWith replaces the whole key. At most one may be set.
 	ReplaceKeyPrefixWith, ReplaceKeyWith string

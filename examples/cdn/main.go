@@ -49,23 +49,23 @@ type config struct {
 
 // Result is what one run reports (the -json output).
 type Result struct {
-	Objects        int     `json:"objects"`
-	Zipf           float64 `json:"zipf"`
-	CacheObjects   int     `json:"cache_objects"`
-	Edges          int     `json:"edges"`
-	Tiers          string  `json:"tiers"`
-	Requests       uint64  `json:"requests"`
-	HitRatio       float64 `json:"hit_ratio"`
-	CheHitRatio    float64 `json:"che_hit_ratio"`
-	OriginRequests uint64  `json:"origin_requests"`
-	OriginOffload  float64 `json:"origin_offload"`
-	RegionalHits   uint64  `json:"regional_hits"`
-	Collapsed      uint64  `json:"collapsed_requests"`
-	MeanLatencyMs  float64 `json:"mean_latency_ms"`
-	P99LatencyMs   float64 `json:"p99_latency_ms"`
-	CostUSD        float64 `json:"cost_usd"`
-	DynamicDirect  float64 `json:"dynamic_direct_ms"`
-	DynamicViaCF   float64 `json:"dynamic_via_cloudfront_ms"`
+	Objects        int     `json:"objects"`                   // distinct objects (-objects)
+	Zipf           float64 `json:"zipf"`                      // popularity exponent s (-zipf)
+	CacheObjects   int     `json:"cache_objects"`             // capacity per edge, in objects (-cache-objects)
+	Edges          int     `json:"edges"`                     // edge locations the viewers spread over (-edges)
+	Tiers          string  `json:"tiers"`                     // cache tiers on (-tiers)
+	Requests       uint64  `json:"requests"`                  // viewer requests served
+	HitRatio       float64 `json:"hit_ratio"`                 // share of viewer requests served from the edge cache
+	CheHitRatio    float64 `json:"che_hit_ratio"`             // Che's approximation for one LRU edge
+	OriginRequests uint64  `json:"origin_requests"`           // requests that reached the origin
+	OriginOffload  float64 `json:"origin_offload"`            // 1 − OriginRequests/Requests
+	RegionalHits   uint64  `json:"regional_hits"`             // hits in regional edge caches or Origin Shield
+	Collapsed      uint64  `json:"collapsed_requests"`        // misses that waited on another request's origin fetch
+	MeanLatencyMs  float64 `json:"mean_latency_ms"`           // mean viewer latency, ms
+	P99LatencyMs   float64 `json:"p99_latency_ms"`            // 99th-percentile viewer latency, ms
+	CostUSD        float64 `json:"cost_usd"`                  // CloudFront bill for the run, USD
+	DynamicDirect  float64 `json:"dynamic_direct_ms"`         // one uncacheable request on a new connection straight to the origin, ms
+	DynamicViaCF   float64 `json:"dynamic_via_cloudfront_ms"` // the same request through CloudFront, ms
 }
 
 func parse(args []string) (config, error) {

@@ -29,7 +29,7 @@ const day = 24 * time.Hour
 
 // Strategy is one way to store the dataset.
 type Strategy struct {
-	Name string
+	Name string // label in the bill and the chart
 	// Class is the storage class of uploads.
 	Class s3.StorageClass
 	// Rules is the bucket's lifecycle configuration.
@@ -52,15 +52,15 @@ type Workload struct {
 	PerDay  int     // objects uploaded each day at 06:00 UTC
 	Size    int64   // object size, bytes
 	HotRead float64 // probability an object of age a days is read on a day: HotRead × e^(−a/HotDays)
-	HotDays float64
+	HotDays float64 // e-folding age of HotRead, days
 	// ColdReads objects older than 30 days are read each day, uniformly.
 	ColdReads int
-	Seed      uint64
+	Seed      uint64 // simulation seed
 }
 
 // Result is one strategy's year.
 type Result struct {
-	Strategy string
+	Strategy string // Strategy.Name
 	// Cost by category (storage, requests, retrieval, early deletion,
 	// monitoring) and in total, USD.
 	Storage, Requests, Retrieval, EarlyDelete, Monitoring, Total float64
