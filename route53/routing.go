@@ -359,23 +359,23 @@ func (r *Route53) pick(z *HostedZone, g *group, src Source) []*rrset {
 			return d / (1 + b/100)
 		})
 	case policyFailover:
-		var primary, secondary *rrset
-		for _, s := range sets {
+		primary, secondary := -1, -1
+		for i, s := range sets {
 			if s.spec.Failover == "PRIMARY" {
-				primary = s
+				primary = i
 			} else {
-				secondary = s
+				secondary = i
 			}
 		}
 		switch {
-		case primary != nil && r.healthy(z, primary, 0):
-			return []*rrset{primary}
-		case secondary != nil && r.healthy(z, secondary, 0):
-			return []*rrset{secondary}
-		case primary != nil: // both unhealthy: the primary
-			return []*rrset{primary}
+		case primary >= 0 && r.healthy(z, sets[primary], 0):
+			return single(sets, primary)
+		case secondary >= 0 && r.healthy(z, sets[secondary], 0):
+			return single(sets, secondary)
+		case primary >= 0: // both unhealthy: the primary
+			return single(sets, primary)
 		}
-		return []*rrset{secondary}
+		return single(sets, secondary)
 	case policyGeo:
 		return r.pickGeo(z, sets, src)
 	case policyIP:
@@ -385,6 +385,11 @@ func (r *Route53) pick(z *HostedZone, g *group, src Source) []*rrset {
 	}
 	return nil
 }
+
+// single returns sets[i] as a one-element slice that shares the group's
+// storage (no allocation per query); its capacity is 1, so an append
+// cannot overwrite the group.
+func single(sets []*rrset, i int) []*rrset { return sets[i : i+1 : i+1] }
 
 // pickWeighted: among healthy records, nonzero weights by weight; if none,
 // the healthy zero-weight records with equal probability; if nothing is
@@ -408,22 +413,22 @@ func (r *Route53) pickWeighted(z *HostedZone, sets []*rrset) []*rrset {
 		switch {
 		case nonzero > 0:
 			x := rng.Int64N(sum)
-			for _, s := range sets {
+			for i, s := range sets {
 				if (considerHealth && !r.healthy(z, s, 0)) || *s.spec.Weight == 0 {
 					continue
 				}
 				if x -= *s.spec.Weight; x < 0 {
-					return []*rrset{s}
+					return single(sets, i)
 				}
 			}
 		case zero > 0:
 			k := rng.IntN(zero)
-			for _, s := range sets {
+			for i, s := range sets {
 				if considerHealth && !r.healthy(z, s, 0) {
 					continue
 				}
 				if k == 0 {
-					return []*rrset{s}
+					return single(sets, i)
 				}
 				k--
 			}
@@ -436,21 +441,24 @@ func (r *Route53) pickWeighted(z *HostedZone, sets []*rrset) []*rrset {
 // cheapest record when none is healthy. Ties go to the smaller
 // SetIdentifier.
 func (r *Route53) pickNearest(z *HostedZone, sets []*rrset, cost func(*rrset) float64) []*rrset {
-	var best, bestAny *rrset
-	bc, ba := math.Inf(1), math.Inf(1)
-	for _, s := range sets {
+	best, bestAny := -1, -1
+	var bc, ba float64
+	for i, s := range sets {
 		c := cost(s)
-		if c < ba {
-			bestAny, ba = s, c
+		if math.IsNaN(c) { // a source without a usable location
+			c = math.Inf(1)
 		}
-		if c < bc && r.healthy(z, s, 0) {
-			best, bc = s, c
+		if bestAny < 0 || c < ba {
+			bestAny, ba = i, c
+		}
+		if (best < 0 || c < bc) && r.healthy(z, s, 0) {
+			best, bc = i, c
 		}
 	}
-	if best == nil {
+	if best < 0 {
 		best = bestAny
 	}
-	return []*rrset{best}
+	return single(sets, best)
 }
 
 // pickGeo walks subdivision → country → continent → default and returns
@@ -460,40 +468,40 @@ func (r *Route53) pickGeo(z *HostedZone, sets []*rrset, src Source) []*rrset {
 	if c, ok := geo.LookupCountry(src.Country); ok {
 		continent = c.Continent
 	}
-	var chain [4]*rrset
-	for _, s := range sets {
+	chain := [4]int{-1, -1, -1, -1} // indices into sets
+	for i, s := range sets {
 		g := s.spec.GeoLocation
 		switch {
 		case g.CountryCode == "*":
-			chain[3] = s
+			chain[3] = i
 		case g.ContinentCode != "":
 			if g.ContinentCode == continent {
-				chain[2] = s
+				chain[2] = i
 			}
 		case g.CountryCode == src.Country && src.Country != "":
 			if g.SubdivisionCode == "" {
-				chain[1] = s
+				chain[1] = i
 			} else if g.SubdivisionCode == src.Subdivision {
-				chain[0] = s
+				chain[0] = i
 			}
 		}
 	}
-	var first *rrset
-	for _, s := range chain {
-		if s == nil {
+	first := -1
+	for _, i := range chain {
+		if i < 0 {
 			continue
 		}
-		if first == nil {
-			first = s
+		if first < 0 {
+			first = i
 		}
-		if r.healthy(z, s, 0) {
-			return []*rrset{s}
+		if r.healthy(z, sets[i], 0) {
+			return single(sets, i)
 		}
 	}
-	if first == nil {
+	if first < 0 {
 		return nil
 	}
-	return []*rrset{first}
+	return single(sets, first)
 }
 
 // pickIP answers with the record of the CIDR location holding the longest
@@ -505,24 +513,24 @@ func (r *Route53) pickIP(z *HostedZone, sets []*rrset, src Source) []*rrset {
 	if col != nil {
 		loc = col.match(src.IP)
 	}
-	var match, def *rrset
-	for _, s := range sets {
+	match, def := -1, -1
+	for i, s := range sets {
 		switch s.spec.CidrRoutingConfig.LocationName {
 		case loc:
-			match = s
+			match = i
 		case "*":
-			def = s
+			def = i
 		}
 	}
 	switch {
-	case match != nil && r.healthy(z, match, 0):
-		return []*rrset{match}
-	case def != nil && r.healthy(z, def, 0):
-		return []*rrset{def}
-	case match != nil:
-		return []*rrset{match}
-	case def != nil:
-		return []*rrset{def}
+	case match >= 0 && r.healthy(z, sets[match], 0):
+		return single(sets, match)
+	case def >= 0 && r.healthy(z, sets[def], 0):
+		return single(sets, def)
+	case match >= 0:
+		return single(sets, match)
+	case def >= 0:
+		return single(sets, def)
 	}
 	return nil
 }

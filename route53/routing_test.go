@@ -2,6 +2,7 @@ package route53
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"testing"
 	"time"
@@ -208,6 +209,11 @@ func TestLatencyRouting(t *testing.T) {
 	assert.NotEqual(t, regions["eu-central-1"], first(h.r.Query("lat.example.com", dns.TypeA, from(t, "DE", ""))))
 	assert.Equal(t, uint64(0), z.QueryCount("AAAA"))
 	assert.Equal(t, uint64(len(cases)+1), z.QueryCount("A"))
+	// A source without a usable location (NaN) gets a healthy record, not
+	// a panic.
+	nan := h.r.Query("lat.example.com", dns.TypeA, Source{Location: geo.Point{Lat: math.NaN(), Lon: math.NaN()}})
+	require.Len(t, nan.Addrs, 1)
+	assert.NotEqual(t, regions["eu-central-1"], first(nan))
 }
 
 func TestFailoverPolicy(t *testing.T) {
@@ -318,6 +324,8 @@ func TestGeoproximityBias(t *testing.T) {
 		{"UPSERT", rec("fra", "eu-central-1", "192.0.2.2", 0)}, {"UPSERT", rec("dub", "eu-west-1", "192.0.2.1", -50)}})
 	require.NoError(t, err)
 	assert.Equal(t, dEU < 2*dUS, first(r.Query("gp.example.com", dns.TypeA, Source{Location: p})) == "192.0.2.2")
+	// A source without a usable location (NaN) still gets an answer.
+	assert.NotEmpty(t, first(r.Query("gp.example.com", dns.TypeA, Source{Location: geo.Point{Lat: math.NaN(), Lon: 0}})))
 	// Not in private zones.
 	v := &StaticVPC{VPCID: "vpc-1", VPCRegion: "us-east-1", CIDR: netip.MustParsePrefix("10.0.0.0/16")}
 	pz, err := r.CreateHostedZone(HostedZoneConfig{Name: "corp.internal", PrivateZone: true, VPC: v})
