@@ -71,6 +71,9 @@ func TestRTTFormula(t *testing.T) {
 	assert.InDelta(t, want, float64(m.RTT(a, b))/1e6, 1e-6)
 	assert.Equal(t, 2*time.Millisecond, m.RTT(a, a), "zero distance leaves Base")
 	assert.Equal(t, 3*time.Millisecond, LatencyModel{Base: 3 * time.Millisecond}.RTT(a, b), "no fibre speed ignores distance")
+	for _, bad := range []Point{{math.NaN(), 0}, {0, math.Inf(1)}, {math.Inf(-1), math.NaN()}} {
+		assert.Equal(t, 2*time.Millisecond, m.RTT(a, bad), "undefined distance leaves Base: %v", bad)
+	}
 }
 
 func TestSampleRTT(t *testing.T) {

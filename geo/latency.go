@@ -45,11 +45,13 @@ func DefaultLatency() LatencyModel {
 }
 
 // RTT returns the mean round-trip time between a and b. A model with a
-// non-positive FiberKmPerMs ignores distance.
+// non-positive FiberKmPerMs ignores distance, and so does a point with a
+// NaN or infinite coordinate (whose distance is undefined; converting it
+// would give an arbitrary, possibly negative, duration).
 func (m LatencyModel) RTT(a, b Point) time.Duration {
 	rtt := float64(m.Base)
-	if m.FiberKmPerMs > 0 {
-		rtt += 2 * DistanceKm(a, b) * m.RouteInflation / m.FiberKmPerMs * float64(time.Millisecond)
+	if d := DistanceKm(a, b); m.FiberKmPerMs > 0 && !math.IsNaN(d) {
+		rtt += 2 * d * m.RouteInflation / m.FiberKmPerMs * float64(time.Millisecond)
 	}
 	return time.Duration(math.Round(rtt))
 }
