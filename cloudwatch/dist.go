@@ -5,10 +5,11 @@ import (
 	"slices"
 )
 
-// rawLimit is how many samples a bucket keeps verbatim before it switches to
-// a sketch: percentiles and trimmed means over at most this many samples are
-// exact. 64 keeps a one-value-per-minute metric exact even after it is rolled
-// up into 1-hour buckets (60 samples).
+// rawLimit is how many samples a bucket always keeps verbatim: percentiles
+// and trimmed means over at most this many samples are exact. 64 keeps a
+// one-value-per-minute metric exact even after it is rolled up into 1-hour
+// buckets (60 samples). Beyond it, samples stay raw while they take no more
+// room than a sketch of their range would (see rawFits).
 const rawLimit = 64
 
 // sketchGamma is the ratio between the bounds of adjacent sketch buckets. A
@@ -35,6 +36,19 @@ type logStore struct {
 }
 
 func sketchIndex(v float64) int32 { return int32(math.Ceil(math.Log(v) / sketchLogGamma)) }
+
+// sketchSpan returns how many sketch buckets values in [lo, hi] of one sign
+// occupy (a dense sketch holds a float64 for each), or 0 when the range
+// touches zero and the span is unbounded.
+func sketchSpan(lo, hi float64) int {
+	switch {
+	case lo > 0:
+		return int(sketchIndex(hi)-sketchIndex(lo)) + 1
+	case hi < 0:
+		return int(sketchIndex(-lo)-sketchIndex(-hi)) + 1
+	}
+	return 0
+}
 
 func sketchValue(i int32) float64 { return math.Exp(float64(i)*sketchLogGamma) * sketchRepScale }
 
@@ -110,6 +124,19 @@ func (a *agg) reset() {
 	a.noDist, a.sorted = false, false
 }
 
+// rawFits reports whether k more samples can be kept raw (a.min and a.max
+// already cover them): always up to rawLimit or the capacity already
+// allocated, beyond that while the raw samples cost no more memory than a
+// dense sketch of their range. A metric with a few hundred samples a minute
+// then costs one float64 per sample instead of a sketch spanning the whole
+// range (about 5 KB for response times over three orders of magnitude), and
+// its percentiles stay exact. The capacity check keeps the span computation
+// (two logarithms) off the per-sample path: it runs as the slice grows.
+func (a *agg) rawFits(k int) bool {
+	n := len(a.raw) + k
+	return n <= rawLimit || n <= cap(a.raw) || n <= sketchSpan(a.min, a.max)
+}
+
 // sketchMode reports whether the distribution lives in the sketch. A reset
 // scratch agg keeps its sketch allocated but empty, so the raw slice decides.
 func (a *agg) sketchMode() bool {
@@ -133,7 +160,7 @@ func (a *agg) add(v float64) {
 	if a.noDist {
 		return
 	}
-	if !a.sketchMode() && len(a.raw) < rawLimit {
+	if !a.sketchMode() && a.rawFits(1) {
 		a.raw = append(a.raw, v)
 		a.sorted = false
 		return
@@ -152,7 +179,7 @@ func (a *agg) addN(v, c float64) {
 	if a.noDist {
 		return
 	}
-	if !a.sketchMode() && c == math.Trunc(c) && len(a.raw)+int(c) <= rawLimit {
+	if !a.sketchMode() && c == math.Trunc(c) && c <= 1<<20 && a.rawFits(int(c)) {
 		for range int(c) {
 			a.raw = append(a.raw, v)
 		}
@@ -213,7 +240,7 @@ func (a *agg) merge(b *agg) {
 		a.dropDist()
 		return
 	}
-	if !a.sketchMode() && !b.sketchMode() && len(a.raw)+len(b.raw) <= rawLimit {
+	if !a.sketchMode() && !b.sketchMode() && a.rawFits(len(b.raw)) {
 		a.raw = append(a.raw, b.raw...)
 		a.sorted = false
 		return

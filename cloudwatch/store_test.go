@@ -2,9 +2,11 @@ package cloudwatch
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -375,4 +377,44 @@ func TestListMetrics(t *testing.T) {
 	s.RunFor(15 * day)
 	assert.Empty(t, cw.ListMetrics(ListMetricsInput{}), "no data for 2 weeks: not listed")
 	assert.True(t, strings.HasPrefix(all[0].Namespace, "AWS/"))
+}
+
+// TestRawWhileCheaperThanSketch: beyond rawLimit a bucket keeps its samples
+// raw (percentiles stay exact) while they take no more room than a dense
+// sketch of their range, one float64 per γ = 1.02 step: [0.001, 1] spans
+// ln(1000)/ln(1.02) ≈ 349 steps, [1, 1.5] about 21.
+func TestRawWhileCheaperThanSketch(t *testing.T) {
+	for _, tc := range []struct {
+		n      int
+		lo, hi float64
+		sketch bool
+	}{
+		{300, 0.001, 1, false},
+		{5000, 0.001, 1, true},
+		{300, 1, 1.5, true},
+		{300, -1, -0.001, false},
+		{300, -1, 1, true}, // a range across zero has no bounded span
+	} {
+		t.Run(fmt.Sprintf("%d/%g..%g", tc.n, tc.lo, tc.hi), func(t *testing.T) {
+			var a agg
+			vs := make([]float64, tc.n)
+			for i := range vs {
+				f := float64(i*7919%tc.n) / float64(tc.n-1) // a permutation of [0, 1]
+				if tc.lo > 0 {
+					vs[i] = tc.lo * math.Pow(tc.hi/tc.lo, f)
+				} else {
+					vs[i] = tc.lo + (tc.hi-tc.lo)*f
+				}
+				a.add(vs[i])
+			}
+			assert.Equal(t, tc.sketch, a.sketchMode())
+			sort.Float64s(vs)
+			want := stat.Quantile(0.99, stat.Empirical, vs, nil)
+			if tc.sketch {
+				assert.InEpsilon(t, want, a.percentile(0.99), 0.01)
+			} else {
+				assert.Equal(t, want, a.percentile(0.99), "raw: exact")
+			}
+		})
+	}
 }
