@@ -203,6 +203,9 @@ type usageKey struct {
 
 // New returns the Route 53 service for run s.
 func New(s *sim.Sim, cfg Config) (*Route53, error) {
+	if s == nil {
+		return nil, fmt.Errorf("route53: New: nil *sim.Sim: %w", ErrInvalidConfig)
+	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
@@ -218,7 +221,7 @@ func New(s *sim.Sim, cfg Config) (*Route53, error) {
 	if cfg.HealthyThresholdPercent == 0 {
 		cfg.HealthyThresholdPercent = DefaultHealthyThresholdPercent
 	}
-	if cfg.HealthyThresholdPercent < 0 || cfg.HealthyThresholdPercent >= 100 {
+	if !(cfg.HealthyThresholdPercent >= 0 && cfg.HealthyThresholdPercent < 100) { // NaN too
 		return nil, fmt.Errorf("route53: Config.HealthyThresholdPercent %v outside [0, 100): %w", cfg.HealthyThresholdPercent, ErrInvalidConfig)
 	}
 	if cfg.AlarmPollInterval == 0 {
