@@ -346,19 +346,29 @@ func (w *walker) enter(dst *NetworkInterface, src netip.Addr, sport uint16, srcE
 	w.deliver(dst, src, srcENI)
 }
 
+// sgIn checks the flow against the inbound rules of e's security groups,
+// records the hop, and drops the flow naming e (as role+ID) when no rule
+// allows it.
+func (w *walker) sgIn(e *NetworkInterface, role string, src netip.Addr, srcENI *NetworkInterface) bool {
+	f := w.f
+	ok := allows(e.sgs, false, src, srcENI, f.Protocol, f.DstPort)
+	w.hop(Hop{Kind: HopSecurityGroupIngress, ID: sgIDs(e.sgs), Allowed: ok})
+	if !ok {
+		w.drop(DropSecurityGroup, fmt.Sprintf("no inbound rule of %s on %s%s allows %s from %s port %d",
+			sgIDs(e.sgs), role, e.id, f.Protocol, src, f.DstPort))
+	}
+	return ok
+}
+
 // deliver passes dst's security groups and hands the flow over.
 func (w *walker) deliver(dst *NetworkInterface, src netip.Addr, srcENI *NetworkInterface) {
-	f, n := w.f, w.n
+	n := w.n
 	if dst.typ == InterfaceTypeNatGateway {
 		w.hop(Hop{Kind: HopNatGateway, ID: dst.nat.id})
 		w.drop(DropNatInbound, fmt.Sprintf("NAT gateway %s accepts no inbound connections (outbound only)", dst.nat.id))
 		return
 	}
-	ok := allows(dst.sgs, false, src, srcENI, f.Protocol, f.DstPort)
-	w.hop(Hop{Kind: HopSecurityGroupIngress, ID: sgIDs(dst.sgs), Allowed: ok})
-	if !ok {
-		w.drop(DropSecurityGroup, fmt.Sprintf("no inbound rule of %s on %s allows %s from %s port %d",
-			sgIDs(dst.sgs), dst.id, f.Protocol, src, f.DstPort))
+	if !w.sgIn(dst, "", src, srcENI) {
 		return
 	}
 	if dst.typ == InterfaceTypeVpcEndpoint {
@@ -550,11 +560,7 @@ func (w *walker) toAppliance(app, e *NetworkInterface, src netip.Addr, sport uin
 	if app.subnet != e.subnet && !w.nacl(app.subnet, false, src, sport) {
 		return
 	}
-	ok := allows(app.sgs, false, src, e, f.Protocol, f.DstPort)
-	w.hop(Hop{Kind: HopSecurityGroupIngress, ID: sgIDs(app.sgs), Allowed: ok})
-	if !ok {
-		w.drop(DropSecurityGroup, fmt.Sprintf("no inbound rule of %s on appliance %s allows %s from %s port %d",
-			sgIDs(app.sgs), app.id, f.Protocol, src, f.DstPort))
+	if !w.sgIn(app, "appliance ", src, e) {
 		return
 	}
 	w.hop(Hop{Kind: HopAppliance, ID: app.id, Allowed: !app.srcDst})

@@ -1,6 +1,7 @@
 package vpc
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -267,6 +268,11 @@ func TestApplianceAndSourceDestCheck(t *testing.T) {
 	r = f.n.Evaluate(tcp(FromENI(f.app), internetHost, 40000, 443))
 	require.Equal(t, Accept, r.Verdict, "%s", r)
 	assert.Contains(t, kindsOf(r), HopAppliance)
+	// The appliance's own security groups still filter what it receives.
+	require.NoError(t, fwSG.RevokeIngress(SecurityGroupRule{IpProtocol: ProtocolAll, CidrIp: "10.0.0.0/16"}))
+	r = f.n.Evaluate(tcp(FromENI(f.app), internetHost, 40000, 443))
+	require.Equal(t, DropSecurityGroup, r.Drop, "%s", r)
+	assert.Equal(t, fmt.Sprintf("no inbound rule of %s on appliance %s allows tcp from %s port 443", fwSG.ID(), fw.ID(), f.app.PrivateIP()), r.Reason)
 }
 
 func TestOnPremises(t *testing.T) {
