@@ -2,7 +2,9 @@ package s3
 
 import (
 	"errors"
+	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -57,6 +59,10 @@ func TestConfigValidation(t *testing.T) {
 		{Performance: Performance{ReadRate: -5}},
 		{Performance: Performance{ReadFirstByte: Latency{Median: -1}}},
 		{Performance: Performance{MaxPartitions: -1}},
+		{Performance: Performance{Burst: -time.Second}},
+		{Performance: Performance{Burst: 100 * time.Microsecond}}, // 0.35 of a write
+		{Performance: Performance{ReadFirstByte: Latency{Median: time.Millisecond, Sigma: math.NaN()}}},
+		{Performance: Performance{WriteLatency: Latency{Median: time.Millisecond, Sigma: math.Inf(1)}}},
 	} {
 		_, err := New(s, cfg)
 		require.ErrorIs(t, err, ErrInvalidConfig, "%+v", cfg)

@@ -59,7 +59,8 @@ type Performance struct {
 	// prefix (default 3,500).
 	WriteRate float64
 	// Burst is how many seconds of the rate a prefix's token bucket holds
-	// (default 1 s). An assumption: AWS does not publish its burst.
+	// (default 1 s; it must hold at least one request). An assumption: AWS
+	// does not publish its burst.
 	Burst time.Duration
 	// SplitAfter is how long a prefix must be throttled without a one-second
 	// break before S3 splits it, doubling its capacity (default 15 min).
@@ -208,13 +209,14 @@ func (c *Config) withDefaults() error {
 		return bad("MonthHours", c.MonthHours)
 	case !(p.ReadRate > 0) || !(p.WriteRate > 0):
 		return bad("Performance.ReadRate/WriteRate", [2]float64{p.ReadRate, p.WriteRate})
-	case p.Burst < 0:
+	case p.Burst.Seconds()*min(p.ReadRate, p.WriteRate) < 1:
+		// A bucket that cannot hold one token would refuse every request.
 		return bad("Performance.Burst", p.Burst)
 	case p.MaxPartitions < 1:
 		return bad("Performance.MaxPartitions", p.MaxPartitions)
-	case p.ReadFirstByte.Median < 0 || p.ReadFirstByte.Sigma < 0:
+	case p.ReadFirstByte.Median < 0 || !(p.ReadFirstByte.Sigma >= 0) || math.IsInf(p.ReadFirstByte.Sigma, 1):
 		return bad("Performance.ReadFirstByte", p.ReadFirstByte)
-	case p.WriteLatency.Median < 0 || p.WriteLatency.Sigma < 0:
+	case p.WriteLatency.Median < 0 || !(p.WriteLatency.Sigma >= 0) || math.IsInf(p.WriteLatency.Sigma, 1):
 		return bad("Performance.WriteLatency", p.WriteLatency)
 	case !(p.Throughput > 0):
 		return bad("Performance.Throughput", p.Throughput)
