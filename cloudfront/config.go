@@ -146,7 +146,7 @@ func (c *Config) validate() error {
 	case c.EdgeCacheBytes < 0, c.RegionalCacheBytes < 0:
 		return fmt.Errorf("cloudfront: cache sizes must be positive (EdgeCacheBytes %d, RegionalCacheBytes %d): %w",
 			c.EdgeCacheBytes, c.RegionalCacheBytes, ErrInvalidConfig)
-	case c.CompressionRatioGzip < 0 || c.CompressionRatioGzip > 1 || c.CompressionRatioBrotli < 0 || c.CompressionRatioBrotli > 1:
+	case !(c.CompressionRatioGzip > 0 && c.CompressionRatioGzip <= 1) || !(c.CompressionRatioBrotli > 0 && c.CompressionRatioBrotli <= 1):
 		return fmt.Errorf("cloudfront: CompressionRatioGzip %v and CompressionRatioBrotli %v must lie in (0, 1]: %w",
 			c.CompressionRatioGzip, c.CompressionRatioBrotli, ErrInvalidConfig)
 	case c.EdgeProcessing < 0:
