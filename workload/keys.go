@@ -126,12 +126,14 @@ type Keys struct {
 	width  int
 	pop    Popularity
 	sizes  []int64
-	paths  []string // generated paths, built on first use (nil for large N)
+	paths  []string // generated paths, formatted up front (nil for large N)
 }
 
-// maxCachedPaths bounds the generated paths Keys keeps (about 16 bytes of
-// slice per key plus the string), so that Path allocates only once per key
-// for realistic key sets and a huge N costs no memory up front.
+// maxCachedPaths bounds the generated paths Keys formats up front (about
+// 32 bytes each), so that Path does not allocate for realistic key sets
+// while a huge N costs no memory. They are built in NewKeys rather than on
+// first use so that a Keys stays immutable and safe to share between runs
+// on different goroutines.
 const maxCachedPaths = 1 << 18
 
 // NewKeys builds the key set; r draws the object sizes.
@@ -158,6 +160,9 @@ func NewKeys(cfg KeysConfig, r *rand.Rand) (*Keys, error) {
 		k.width = len(strconv.Itoa(n - 1))
 		if n <= maxCachedPaths {
 			k.paths = make([]string, n)
+			for i := range k.paths {
+				k.paths[i] = k.path(i)
+			}
 		}
 	}
 	switch {
@@ -197,12 +202,7 @@ func (k *Keys) Path(i int) string {
 		return k.names[i]
 	}
 	if k.paths != nil {
-		if p := k.paths[i]; p != "" {
-			return p
-		}
-		p := k.path(i)
-		k.paths[i] = p
-		return p
+		return k.paths[i]
 	}
 	return k.path(i)
 }

@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -122,6 +123,17 @@ func TestKeys(t *testing.T) {
 	assert.Equal(t, int64(0), k.Size(3))
 	_, uniform := k.Popularity().(UniformPopularity)
 	assert.True(t, uniform)
+
+	// Past maxCachedPaths the paths are formatted on each call, the same way.
+	k, err = NewKeys(KeysConfig{N: maxCachedPaths + 1}, r)
+	require.NoError(t, err)
+	assert.Nil(t, k.paths)
+	assert.Equal(t, "/000007", k.Path(7))
+	assert.Equal(t, fmt.Sprintf("/%d", maxCachedPaths), k.Path(maxCachedPaths))
+	k, err = NewKeys(KeysConfig{N: maxCachedPaths}, r)
+	require.NoError(t, err)
+	assert.Equal(t, "/000007", k.Path(7))
+	assert.Equal(t, fmt.Sprintf("/%d", maxCachedPaths-1), k.Path(maxCachedPaths-1))
 
 	k, err = NewKeys(KeysConfig{Names: []string{"/index.html", "/app.js"}, ZipfS: 0.7}, r)
 	require.NoError(t, err)
