@@ -11,6 +11,16 @@ import (
 // an instance enters running.
 const minimumBilled = time.Minute
 
+// billedSeconds returns the whole seconds billed for a period running since
+// start: so far (truncated), or when it ends at now (final: rounded up, at
+// least the 60 s minimum).
+func billedSeconds(start, now sim.Time, final bool) int64 {
+	if final {
+		return billing.BilledSeconds(now.Sub(start), minimumBilled)
+	}
+	return int64(now.Sub(start) / time.Second)
+}
+
 func (i *Instance) usageType() string {
 	switch {
 	case i.spec.Market == MarketSpot:
@@ -47,12 +57,7 @@ func (i *Instance) startBilling() {
 func (i *Instance) settle(final bool) {
 	now := i.s.Now()
 	if i.billing && i.spec.Host == nil { // a host's instances are paid for by the host
-		var secs int64
-		if final {
-			secs = billing.BilledSeconds(now.Sub(i.billStart), minimumBilled)
-		} else {
-			secs = int64(now.Sub(i.billStart) / time.Second)
-		}
+		secs := billedSeconds(i.billStart, now, final)
 		if d := secs - i.billedSecs; d > 0 {
 			i.e.bill(billing.LineItem{Start: i.billedTo, End: now, Service: billing.ServiceEC2, ResourceID: i.id,
 				UsageType: i.usageType(), Region: i.e.cfg.Region, Quantity: float64(d) / 3600, Unit: billing.UnitHours,

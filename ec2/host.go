@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"time"
 
 	"github.com/nimbus-sim/nimbus/billing"
 	"github.com/nimbus-sim/nimbus/sim"
@@ -118,12 +117,7 @@ func (h *Host) settle(final bool) {
 		return
 	}
 	now := h.e.s.Now()
-	var secs int64
-	if final {
-		secs = billing.BilledSeconds(now.Sub(h.start), minimumBilled)
-	} else {
-		secs = int64(now.Sub(h.start) / time.Second)
-	}
+	secs := billedSeconds(h.start, now, final)
 	if d := secs - h.secs; d > 0 {
 		h.e.bill(billing.LineItem{Start: h.billedTo, End: now, Service: billing.ServiceEC2, ResourceID: h.id,
 			UsageType: "HostUsage:" + h.spec.InstanceFamily, Region: h.e.cfg.Region, Quantity: float64(d) / 3600,
