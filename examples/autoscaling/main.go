@@ -68,14 +68,14 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o options
 	fs.IntVar(&o.hours, "hours", 24, "measured hours")
-	fs.IntVar(&o.history, "history", 24, "hours simulated before measuring (predictive scaling needs ≥ 24 h of history)")
-	fs.Float64Var(&o.peak, "peak", 40, "peak rate, requests per second (at 14:00 UTC)")
-	fs.Float64Var(&o.trough, "trough", 6, "trough rate, requests per second")
-	fs.DurationVar(&o.work, "work", 200*time.Millisecond, "mean CPU time per request (exponential)")
+	fs.IntVar(&o.history, "history", 24, "hours of traffic before measuring in the predictive run (it needs ≥ 24 h of history; the others get 1 h)")
+	fs.Float64Var(&o.peak, "peak", 16, "peak rate, requests per second (at 14:00 UTC)")
+	fs.Float64Var(&o.trough, "trough", 2, "trough rate, requests per second")
+	fs.DurationVar(&o.work, "work", 500*time.Millisecond, "mean CPU time per request (exponential)")
 	fs.IntVar(&o.fixed, "fixed", 8, "instances in the fixed fleet")
 	fs.Float64Var(&o.target, "target", 50, "target CPU utilization, percent")
 	fs.DurationVar(&o.warmup, "warmup", 5*time.Minute, "DefaultInstanceWarmup of the scaled groups")
-	fs.DurationVar(&o.slo, "slo", 1500*time.Millisecond, "p99 SLO per minute")
+	fs.DurationVar(&o.slo, "slo", 3*time.Second, "p99 SLO per minute")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
 	fs.StringVar(&o.out, "out", ".", "directory for the dashboard PNGs (empty: none)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
@@ -190,8 +190,14 @@ func run(o options, mode string) (Result, error) {
 		}
 	}
 
+	// Every run measures the same wall-clock hours; only the predictive one
+	// needs a day of history first, the others settle for an hour.
 	start := sim.Time(time.Duration(o.history) * time.Hour)
 	end := start + sim.Time(time.Duration(o.hours)*time.Hour)
+	from := sim.Time(0)
+	if mode != "predictive" {
+		from = max(0, start-sim.Time(time.Hour))
+	}
 	var res Result
 	res.Mode = mode
 	all := sim.NewHistogram()
@@ -199,6 +205,7 @@ func run(o options, mode string) (Result, error) {
 	var minuteFailed uint64
 	_, err = workload.NewOpenLoop(s, workload.OpenLoopConfig{Name: "users", Target: lb,
 		Arrivals: workload.Poisson{Rate: workload.Diurnal{Peak: o.peak, Trough: o.trough, PeakHour: 14}},
+		Start:    from,
 		Until:    end,
 		Shape:    workload.Shape{Protocol: "HTTP", Work: workload.Exponential{Mean: o.work.Seconds()}},
 		OnResponse: func(req *sim.Request, resp sim.Response) {
