@@ -77,8 +77,10 @@ func TestHitRatioMatchesChe(t *testing.T) {
 	}
 	cases := []tc{{n: 2000, c: 200, s: 0.8, requests: 30000}}
 	if !testing.Short() {
-		cases = append(cases, tc{n: 10000, c: 1000, s: 0.8, requests: 200000},
-			tc{n: 10000, c: 100, s: 1.0, requests: 150000}, tc{n: 5000, c: 1000, s: 0.6, requests: 150000})
+		// 60,000+ measured requests put the sampling error near 0.2
+		// points, a tenth of the tolerance.
+		cases = append(cases, tc{n: 10000, c: 1000, s: 0.8, requests: 100000},
+			tc{n: 10000, c: 100, s: 1.0, requests: 80000}, tc{n: 5000, c: 1000, s: 0.6, requests: 80000})
 	}
 	for _, tt := range cases {
 		t.Run(fmt.Sprintf("N=%d/C=%d/s=%g", tt.n, tt.c, tt.s), func(t *testing.T) {
