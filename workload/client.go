@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 
@@ -212,8 +213,10 @@ type ClosedLoopConfig struct {
 	// Think draws the think time between an answer and the user's next
 	// request, in seconds; nil means none. Each user also thinks once
 	// before its first request, which staggers the start.
-	// With no think time the Target must take time to answer, or the users
-	// resend forever at one instant.
+	// With no think time the Target must take time to answer: a user
+	// that sends maxZeroTimeCycles requests in a row at one instant is
+	// stopped and Err reports ErrZeroTimeLoop (virtual time would never
+	// advance otherwise).
 	Think Dist
 	// Start is when users begin thinking; before now means now.
 	Start sim.Time
@@ -238,14 +241,21 @@ type ClosedLoop struct {
 	rThink, rReq *rand.Rand
 	users        []*user
 	stopped      bool
+	err          error
 }
 
+// maxZeroTimeCycles is how many requests in a row a closed-loop user may
+// send at one instant before it is stopped as a zero-time loop.
+const maxZeroTimeCycles = 10000
+
 type user struct {
-	c      *ClosedLoop
-	client sim.Client
-	timer  sim.Timer
-	sendFn func()
-	doneFn func(*sim.Request, sim.Response)
+	c        *ClosedLoop
+	client   sim.Client
+	timer    sim.Timer
+	sendFn   func()
+	doneFn   func(*sim.Request, sim.Response)
+	lastSend sim.Time // -1 before the first request
+	sameRun  int      // consecutive sends at lastSend
 }
 
 // NewClosedLoop validates cfg and starts the users.
@@ -266,7 +276,7 @@ func NewClosedLoop(s *sim.Sim, cfg ClosedLoopConfig) (*ClosedLoop, error) {
 	rCli := s.Stream("workload/" + cfg.Name + "/clients")
 	start := max(cfg.Start, s.Now())
 	for range cfg.Users {
-		u := &user{c: c}
+		u := &user{c: c, lastSend: -1}
 		if cfg.Clients != nil {
 			u.client = cfg.Clients.Draw(rCli)
 		}
@@ -286,12 +296,26 @@ func (u *user) thinkFrom(t sim.Time) {
 	if c.think != nil {
 		d = sim.Time(seconds(c.think.Sample(c.rThink)))
 	}
-	if at := t + d; !c.ended(at) && at >= t {
-		u.timer = c.s.Schedule(at, u.sendFn)
+	at := t + d
+	if c.ended(at) || at < t {
+		return
 	}
+	if at == u.lastSend {
+		if u.sameRun++; u.sameRun >= maxZeroTimeCycles {
+			if c.err == nil {
+				c.err = fmt.Errorf("workload: closed-loop client %q: a user sent %d requests at %v without time passing (zero response and think time): %w",
+					c.name, u.sameRun, at, ErrZeroTimeLoop)
+			}
+			return
+		}
+	} else {
+		u.sameRun = 0
+	}
+	u.timer = c.s.Schedule(at, u.sendFn)
 }
 
 func (u *user) send() {
+	u.lastSend = u.c.s.Now()
 	req := u.c.newRequest()
 	req.Client = u.client
 	u.c.shape.fill(req, u.c.rReq)
@@ -313,3 +337,7 @@ func (c *ClosedLoop) Stop() {
 
 // Stats returns the client's counters (live; do not modify).
 func (c *ClosedLoop) Stats() *Stats { return &c.stats }
+
+// Err returns nil, or an error wrapping ErrZeroTimeLoop once a user was
+// stopped for sending requests in a row without virtual time passing.
+func (c *ClosedLoop) Err() error { return c.err }

@@ -66,6 +66,29 @@ func TestClosedLoopResponseTimeLaw(t *testing.T) {
 	}
 }
 
+// TestClosedLoopZeroTimeLoop: users with no think time against a target
+// that answers at once would keep the run at one instant forever; each is
+// stopped after maxZeroTimeCycles sends and Err says why.
+func TestClosedLoopZeroTimeLoop(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	c, err := NewClosedLoop(s, ClosedLoopConfig{Name: "z", Target: sim.Fixed(sim.Response{Status: 200}), Users: 2})
+	require.NoError(t, err)
+	s.Run()
+	require.ErrorIs(t, c.Err(), ErrZeroTimeLoop)
+	assert.ErrorContains(t, c.Err(), `closed-loop client "z"`)
+	assert.Equal(t, uint64(2*maxZeroTimeCycles), c.Stats().Sent)
+	assert.Equal(t, uint64(2*maxZeroTimeCycles), c.Stats().Completed)
+	assert.Zero(t, s.Now(), "no virtual time passed")
+
+	// A target that takes time is no loop, however long the run.
+	s = sim.New(sim.Config{Seed: 1})
+	c, err = NewClosedLoop(s, ClosedLoopConfig{Name: "d", Target: delay(s, time.Millisecond), Users: 2, Until: sim.Time(30 * time.Second)})
+	require.NoError(t, err)
+	s.Run()
+	assert.NoError(t, c.Err())
+	assert.Equal(t, uint64(2*30000), c.Stats().Sent, "one request per user per millisecond")
+}
+
 func TestClosedLoopStopAndUntil(t *testing.T) {
 	s := sim.New(sim.Config{Seed: 1})
 	c, err := NewClosedLoop(s, ClosedLoopConfig{Name: "u", Target: delay(s, time.Second), Users: 2, Until: sim.Time(10 * time.Second)})

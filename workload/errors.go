@@ -15,6 +15,11 @@ var ErrInvalidConfig = errors.New("invalid config")
 // malformed line, a bad field, a timestamp out of order.
 var ErrBadRecord = errors.New("bad record")
 
+// ErrZeroTimeLoop is reported by ClosedLoop.Err when a user had to be
+// stopped because its requests were answered in zero time with zero think
+// time, which would keep the run at one instant forever.
+var ErrZeroTimeLoop = errors.New("zero-time loop")
+
 // ErrSkipLine is returned by a LineParser for a line that holds no request,
 // such as a comment or a header; the reader moves on to the next line.
 var ErrSkipLine = errors.New("workload: skip line")
