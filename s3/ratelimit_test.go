@@ -89,13 +89,14 @@ func TestRateLimitTwoPrefixes(t *testing.T) {
 	assert.Zero(t, slow)
 }
 
-// TestPartitionSplit: with SplitAfter shortened to 20 s, sustained
+// TestPartitionSplit: with SplitAfter shortened to 5 s, sustained
 // throttling splits the prefix, doubling its capacity to 11,000/s, after
 // which no request is throttled.
 func TestPartitionSplit(t *testing.T) {
 	keys := []string{"p/a", "p/b"}
-	s, _, b, _ := rateBucket(t, Performance{SplitAfter: 20 * time.Second}, keys...)
-	_, slow, lateSent, lateSlow := drive(s, b, b.RegionalDomainName(), keys, 11000, 40*time.Second, 25*time.Second)
+	// The one-second burst is spent at 1 s, so the prefix splits at 6 s.
+	s, _, b, _ := rateBucket(t, Performance{SplitAfter: 5 * time.Second}, keys...)
+	_, slow, lateSent, lateSlow := drive(s, b, b.RegionalDomainName(), keys, 11000, 14*time.Second, 9*time.Second)
 	assert.Equal(t, 2, b.Partitions("p/x"))
 	assert.Positive(t, slow)
 	assert.Positive(t, lateSent)
