@@ -32,10 +32,15 @@ func (c Constant) Next(prev sim.Time, _ *rand.Rand) (sim.Time, bool) {
 	return addSeconds(prev, 1/c.PerSecond)
 }
 
-// Validate reports a rate that is not positive and finite.
+// maxRate is one arrival per nanosecond, the clock's resolution: at a
+// higher rate intervals round to 0 and virtual time would never advance.
+const maxRate = 1e9
+
+// Validate reports a rate that is not positive, or above one arrival per
+// nanosecond (the clock's resolution).
 func (c Constant) Validate() error {
-	if !(c.PerSecond > 0) || math.IsInf(c.PerSecond, 0) {
-		return configErr("Constant: PerSecond %g must be positive and finite", c.PerSecond)
+	if !(c.PerSecond > 0 && c.PerSecond <= maxRate) {
+		return configErr("Constant: PerSecond %g must be positive and at most %g (one per nanosecond)", c.PerSecond, float64(maxRate))
 	}
 	return nil
 }

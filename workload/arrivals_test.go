@@ -220,8 +220,11 @@ func TestProfileValidation(t *testing.T) {
 		{"piecewise order", Piecewise{{sec(2), 1}, {sec(1), 2}}, "point 1: At"},
 		{"sum part", SumRate{ConstantRate(1), Step{Before: -1}}, "SumRate: part 1: Step: Before -1"},
 		{"constant arrivals", Constant{PerSecond: 0}, "Constant: PerSecond 0"},
+		{"constant arrivals past the clock's resolution", Constant{PerSecond: 3e9}, "Constant: PerSecond 3e+09"},
+		{"infinite constant arrivals", Constant{PerSecond: math.Inf(1)}, "Constant: PerSecond +Inf"},
 		{"poisson nil", Poisson{}, "Rate is nil"},
 		{"poisson negative", PoissonRate(-5), "ConstantRate -5"},
+		{"poisson past the clock's resolution", PoissonRate(2e9), "ConstantRate 2e+09"},
 		{"sum arrivals", NewSum(PoissonRate(1), Constant{PerSecond: -1}), "Sum: part 1: Constant"},
 	}
 	for _, tt := range tests {

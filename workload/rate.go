@@ -262,8 +262,8 @@ func (s SumRate) Validate() error {
 }
 
 func checkRate(what string, r float64) error {
-	if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
-		return configErr("%s %g: rate must be finite and not negative", what, r)
+	if !(r >= 0 && r <= maxRate) {
+		return configErr("%s %g: rate must be between 0 and %g per second (one per nanosecond)", what, r, float64(maxRate))
 	}
 	return nil
 }
