@@ -383,8 +383,8 @@ func (a *Alarm) plan() error {
 	if !validAlarmPeriod(period) {
 		return bad("Period %d: want 10, 30 or a multiple of 60", period)
 	}
-	if a.n*period > 86400 {
-		return bad("EvaluationPeriods %d × Period %d = %d s > 1 day", a.n, period, a.n*period)
+	if a.n > 86400/period {
+		return bad("EvaluationPeriods %d × Period %d s > 1 day", a.n, period)
 	}
 	a.period = time.Duration(period) * time.Second
 	a.highRes = period < 60

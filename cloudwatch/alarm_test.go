@@ -188,9 +188,10 @@ func TestAlarmValidation(t *testing.T) {
 	base := cpuAlarm("x", 3, 3)
 	cases := map[string]func(*AlarmConfig){
 		"DatapointsToAlarm 4 must be between 1 and EvaluationPeriods 3": func(c *AlarmConfig) { c.DatapointsToAlarm = 4 },
-		"EvaluationPeriods":        func(c *AlarmConfig) { c.EvaluationPeriods = 0 },
-		"Period 45":                func(c *AlarmConfig) { c.Period = 45 },
-		"1 day":                    func(c *AlarmConfig) { c.Period, c.EvaluationPeriods, c.DatapointsToAlarm = 3600, 25, 1 },
+		"EvaluationPeriods": func(c *AlarmConfig) { c.EvaluationPeriods = 0 },
+		"Period 45":         func(c *AlarmConfig) { c.Period = 45 },
+		"1 day":             func(c *AlarmConfig) { c.Period, c.EvaluationPeriods, c.DatapointsToAlarm = 3600, 25, 1 },
+		"EvaluationPeriods 4611686018427387904 × Period 60 s > 1 day": func(c *AlarmConfig) { c.EvaluationPeriods, c.DatapointsToAlarm = 1<<62, 1 },
 		"ComparisonOperator":       func(c *AlarmConfig) { c.ComparisonOperator = "Bigger" },
 		"needs ThresholdMetricID":  func(c *AlarmConfig) { c.ComparisonOperator = LessThanLowerOrGreaterThanUpperThreshold },
 		"TreatMissingData":         func(c *AlarmConfig) { c.TreatMissingData = "zero" },

@@ -22,6 +22,10 @@ func validPeriod(p int) bool {
 	return p == 1 || p == 5 || p == 10 || p == 30 || (p > 0 && p%60 == 0 && p <= 86400)
 }
 
+// maxQueryTime bounds query times (about 146 years either side of the
+// simulation's epoch) so that period arithmetic cannot overflow.
+const maxQueryTime = sim.Time(1) << 62
+
 // grid returns the first period's start and the number of periods for a
 // query over [start, end) with period p seconds. As CloudWatch does, the
 // start is rounded down (to the period below a minute, to the minute when
@@ -33,6 +37,9 @@ func (cw *CloudWatch) grid(start, end sim.Time, p int) (sim.Time, int, error) {
 	}
 	if end <= start {
 		return 0, 0, fmt.Errorf("cloudwatch: EndTime %v not after StartTime %v: %w", end, start, ErrInvalidParameter)
+	}
+	if start < -maxQueryTime || end > maxQueryTime {
+		return 0, 0, fmt.Errorf("cloudwatch: StartTime %v or EndTime %v beyond ±2^62 ns of the epoch: %w", start, end, ErrInvalidParameter)
 	}
 	period := time.Duration(p) * time.Second
 	age := cw.s.Now().Sub(start)

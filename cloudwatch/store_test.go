@@ -348,6 +348,10 @@ func TestQueryValidation(t *testing.T) {
 		"sum as ext":    func(i *GetMetricStatisticsInput) { i.ExtendedStatistics = []string{Sum} },
 		"end <= start":  func(i *GetMetricStatisticsInput) { i.EndTime = 0 },
 		"1441 periods":  func(i *GetMetricStatisticsInput) { i.EndTime = sim.Time(1441 * time.Minute) },
+		"far future":    func(i *GetMetricStatisticsInput) { i.Period, i.EndTime = 3600, math.MaxInt64 },
+		"all of time": func(i *GetMetricStatisticsInput) {
+			i.Period, i.StartTime, i.EndTime = 3600, math.MinInt64, math.MaxInt64
+		},
 	} {
 		q := in
 		mod(&q)
