@@ -14,6 +14,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/nimbus-sim/nimbus/autoscaling"
@@ -79,11 +81,16 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
 	fs.StringVar(&o.out, "out", ".", "directory for the dashboard PNGs (empty: none)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	only := fs.String("modes", strings.Join(modes, ","), "comma-separated modes to run")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	var results []Result
-	for _, m := range modes {
+	for _, m := range strings.Split(*only, ",") {
+		if !slices.Contains(modes, m) {
+			fmt.Fprintf(stderr, "autoscaling example: unknown mode %q (want %s)\n", m, strings.Join(modes, ", "))
+			return 2
+		}
 		r, err := run(o, m)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
