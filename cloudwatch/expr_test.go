@@ -117,6 +117,10 @@ func TestMetricMathErrors(t *testing.T) {
 	bad[1].MetricStat.Period = 45
 	_, err = cw.GetMetricData(GetMetricDataInput{Queries: bad, StartTime: 0, EndTime: sim.Time(time.Hour)})
 	assert.ErrorContains(t, err, "Period 45")
+	// A constant expression is broadcast over the range: the datapoint
+	// limit applies to it too.
+	_, err = cw.GetMetricData(GetMetricDataInput{Queries: []MetricDataQuery{{ID: "c", Expression: "1"}}, StartTime: 0, EndTime: sim.Time(200 * 24 * time.Hour)})
+	assert.ErrorContains(t, err, "periods > 100800")
 }
 
 // FuzzParseExpression: the parser never panics, and whatever parses can be

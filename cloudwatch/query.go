@@ -239,13 +239,14 @@ func (cw *CloudWatch) GetMetricData(in GetMetricDataInput) ([]MetricDataResult, 
 		return nil, fmt.Errorf("cloudwatch: GetMetricData: EndTime %v not after StartTime %v: %w", in.EndTime, in.StartTime, ErrInvalidParameter)
 	}
 	cw.flush()
-	ev, err := cw.newEvaluator(in.Queries, func(ms *MetricStat) (sim.Time, int, error) {
-		start, n, err := cw.grid(in.StartTime, in.EndTime, ms.Period)
+	gridOf := func(p int) (sim.Time, int, error) {
+		start, n, err := cw.grid(in.StartTime, in.EndTime, p)
 		if err == nil && n > maxDataDatapoints {
 			err = fmt.Errorf("cloudwatch: GetMetricData: %d periods > %d: %w", n, maxDataDatapoints, ErrInvalidParameter)
 		}
 		return start, n, err
-	})
+	}
+	ev, err := cw.newEvaluator(in.Queries, func(ms *MetricStat) (sim.Time, int, error) { return gridOf(ms.Period) })
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +265,7 @@ func (cw *CloudWatch) GetMetricData(in GetMetricDataInput) ([]MetricDataResult, 
 			if p == 0 {
 				p = 60
 			}
-			start, n, err := cw.grid(in.StartTime, in.EndTime, p)
+			start, n, err := gridOf(p)
 			if err != nil {
 				return nil, err
 			}
