@@ -462,12 +462,24 @@ func anyGlob(patterns []string, a, b string, fold bool) bool {
 	return false
 }
 
+// wildcard returns the index of p's first '*' or '?', or -1. (A plain
+// loop: strings.IndexAny builds its byte set on every call, which showed in
+// the GET profile.)
+func wildcard(p string) int {
+	for i := 0; i < len(p); i++ {
+		if p[i] == '*' || p[i] == '?' {
+			return i
+		}
+	}
+	return -1
+}
+
 // glob matches pattern p ('*' any run, '?' one byte) against the string
 // a+b without building it.
 func glob(p, a, b string, fold bool) bool {
 	// Fast paths for literal patterns (actions) and "literal prefix*"
 	// resource patterns.
-	w := strings.IndexAny(p, "*?")
+	w := wildcard(p)
 	if w < 0 && b == "" {
 		return p == a || fold && strings.EqualFold(p, a)
 	}
