@@ -223,9 +223,7 @@ func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 	vr.https = req.Protocol == "" || !strings.EqualFold(req.Protocol, "HTTP")
 	// b, key and url are set before they are read; stale is read only
 	// after lookup sets it, but is cleared so an old entry is not kept.
-	if vr.stale != nil {
-		vr.stale = nil
-	}
+	vr.stale = nil
 	pre := c.rtt / 2
 	conn := c.n.viewers[req.Client.ID]
 	if conn == nil {
