@@ -199,6 +199,9 @@ func (cw *CloudWatch) widgetPlot(d Dashboard, wd Widget) (*plot.Plot, error) {
 	}
 	notes := slices.Clone(wd.Annotations)
 	for _, a := range wd.Alarms {
+		if a == nil {
+			return nil, fmt.Errorf("nil alarm: %w", ErrInvalidParameter)
+		}
 		notes = append(notes, Annotation{Label: a.Name(), Value: a.Threshold()})
 	}
 	for _, n := range notes {

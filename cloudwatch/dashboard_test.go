@@ -130,6 +130,11 @@ func TestDashboardPNG(t *testing.T) {
 	assert.ErrorIs(t, cw.RenderDashboard(d, &png, "gif"), ErrInvalidParameter)
 	d.Widgets[0].Queries[0].MetricStat.Period = 7
 	assert.ErrorIs(t, cw.RenderDashboard(d, &png, FormatPNG), ErrInvalidParameter)
+	d.Widgets[0].Queries[0].MetricStat.Period = 60
+	d.Widgets[0].Alarms = append(d.Widgets[0].Alarms, nil)
+	err := cw.RenderDashboard(d, &png, FormatSVG)
+	assert.ErrorIs(t, err, ErrInvalidParameter)
+	assert.ErrorContains(t, err, "nil alarm")
 }
 
 func TestWriteCSV(t *testing.T) {
