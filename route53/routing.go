@@ -2,6 +2,7 @@ package route53
 
 import (
 	"math"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 
@@ -198,7 +199,8 @@ func (r *Route53) answerIn(a *Answer, z *HostedZone, name string, qtype uint16, 
 		s := sel[0]
 		if len(s.addrs) > 1 || len(s.values) > 1 {
 			// Simple records return all values in random order.
-			a.Addrs, a.Values = shuffledCopy(r, s.addrs), shuffledCopy(r, s.values)
+			rng := r.answerRand(z, g)
+			a.Addrs, a.Values = shuffledCopy(rng, s.addrs), shuffledCopy(rng, s.values)
 		} else {
 			a.Addrs, a.Values = s.addrs, s.values
 		}
@@ -212,12 +214,22 @@ func (r *Route53) answerIn(a *Answer, z *HostedZone, name string, qtype uint16, 
 	a.TTL = minTTL(a, ttl)
 }
 
-func shuffledCopy[T any](r *Route53, in []T) []T {
+// answerRand returns the random stream of g's answers, named after the
+// zone, name and type, so that records elsewhere (or queries for them)
+// never shift the answers of this one.
+func (r *Route53) answerRand(z *HostedZone, g *group) *rand.Rand {
+	if g.rng == nil {
+		s := g.sets[0].spec
+		g.rng = r.s.Stream("route53/" + z.id + "/" + s.Name + "/" + s.Type + "/answers")
+	}
+	return g.rng
+}
+
+func shuffledCopy[T any](rng *rand.Rand, in []T) []T {
 	if len(in) < 2 {
 		return in
 	}
 	out := slices.Clone(in)
-	rng := r.s.Stream("route53/answers/order")
 	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
 }
@@ -346,7 +358,7 @@ func (r *Route53) pick(z *HostedZone, g *group, src Source) []*rrset {
 	case policySimple:
 		return sets[:1]
 	case policyWeighted:
-		return r.pickWeighted(z, sets)
+		return r.pickWeighted(z, sets, r.answerRand(z, g))
 	case policyLatency:
 		return r.pickNearest(z, sets, func(s *rrset) float64 { return float64(r.lat.RTT(src.Location, s.prox)) })
 	case policyGeoProximity:
@@ -381,7 +393,7 @@ func (r *Route53) pick(z *HostedZone, g *group, src Source) []*rrset {
 	case policyIP:
 		return r.pickIP(z, sets, src)
 	case policyMultivalue:
-		return r.pickMultivalue(z, sets)
+		return r.pickMultivalue(z, sets, r.answerRand(z, g))
 	}
 	return nil
 }
@@ -394,8 +406,7 @@ func single(sets []*rrset, i int) []*rrset { return sets[i : i+1 : i+1] }
 // pickWeighted: among healthy records, nonzero weights by weight; if none,
 // the healthy zero-weight records with equal probability; if nothing is
 // healthy, all records as if healthy.
-func (r *Route53) pickWeighted(z *HostedZone, sets []*rrset) []*rrset {
-	rng := r.s.Stream("route53/answers/weighted")
+func (r *Route53) pickWeighted(z *HostedZone, sets []*rrset, rng *rand.Rand) []*rrset {
 	for _, considerHealth := range []bool{true, false} {
 		var sum int64
 		nonzero, zero := 0, 0
@@ -540,7 +551,7 @@ const multivalueMax = 8
 
 // pickMultivalue returns up to 8 healthy records chosen at random, or up to
 // 8 records when none is healthy.
-func (r *Route53) pickMultivalue(z *HostedZone, sets []*rrset) []*rrset {
+func (r *Route53) pickMultivalue(z *HostedZone, sets []*rrset, rng *rand.Rand) []*rrset {
 	pool := make([]*rrset, 0, len(sets))
 	for _, s := range sets {
 		if r.healthy(z, s, 0) {
@@ -550,7 +561,6 @@ func (r *Route53) pickMultivalue(z *HostedZone, sets []*rrset) []*rrset {
 	if len(pool) == 0 {
 		pool = append(pool, sets...)
 	}
-	rng := r.s.Stream("route53/answers/multivalue")
 	n := min(len(pool), multivalueMax)
 	for i := 0; i < n; i++ {
 		j := i + rng.IntN(len(pool)-i)

@@ -120,6 +120,38 @@ func TestWeightedShares(t *testing.T) {
 	assert.Zero(t, obs["192.0.2.101"]+obs["192.0.2.102"])
 }
 
+// TestAnswerStreamsPerRecord: each record group draws from its own
+// stream, so queries for (and changes to) other records never shift its
+// answers.
+func TestAnswerStreamsPerRecord(t *testing.T) {
+	answers := func(interleave bool) []string {
+		_, r := newService(t, 9)
+		z := newZone(t, r, "example.com")
+		mustChange(t, r, z, weighted("a", 1, "192.0.2.1", ""), weighted("b", 1, "192.0.2.2", ""))
+		other := func(id, ip string) ResourceRecordSet {
+			rs := weighted(id, 1, ip, "")
+			rs.Name = "v.example.com"
+			return rs
+		}
+		mustChange(t, r, z, other("x", "198.51.100.1"), other("y", "198.51.100.2"))
+		var out []string
+		for i := range 200 {
+			if interleave && i%3 == 0 {
+				r.Query("v.example.com", dns.TypeA, Source{})
+			}
+			if interleave && i == 100 {
+				mustChange(t, r, z, other("z", "198.51.100.3"))
+			}
+			out = append(out, first(r.Query("w.example.com", dns.TypeA, Source{})))
+		}
+		return out
+	}
+	plain := answers(false)
+	assert.Equal(t, plain, answers(true))
+	assert.Contains(t, plain, "192.0.2.1")
+	assert.Contains(t, plain, "192.0.2.2")
+}
+
 func TestWeightedAllZero(t *testing.T) {
 	_, r := newService(t, 3)
 	z := newZone(t, r, "example.com")

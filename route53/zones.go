@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
@@ -91,6 +92,7 @@ type node struct {
 // SetIdentifier.
 type group struct {
 	sets []*rrset
+	rng  *rand.Rand // the group's answer stream, looked up on first use
 }
 
 func (g *group) policy() policy { return g.sets[0].policy }
@@ -606,7 +608,7 @@ func (w *work) own(name string) *node {
 	nd := &node{groups: map[uint16]*group{}}
 	if old := w.nodes[name]; old != nil {
 		for t, g := range old.groups {
-			nd.groups[t] = &group{sets: slices.Clone(g.sets)}
+			nd.groups[t] = &group{sets: slices.Clone(g.sets), rng: g.rng}
 		}
 	}
 	w.nodes[name] = nd
