@@ -85,13 +85,16 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	var results []Result
-	for _, m := range strings.Split(*only, ",") {
+	run := strings.Split(*only, ",")
+	for _, m := range run {
 		if !slices.Contains(modes, m) {
 			fmt.Fprintf(stderr, "autoscaling example: unknown mode %q (want %s)\n", m, strings.Join(modes, ", "))
 			return 2
 		}
-		r, err := run(o, m)
+	}
+	var results []Result
+	for _, m := range run {
+		r, err := simulate(o, m)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
@@ -117,7 +120,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func run(o options, mode string) (Result, error) {
+// simulate runs one mode and reports it.
+func simulate(o options, mode string) (Result, error) {
 	if o.hours < 1 || o.history < 0 {
 		return Result{}, fmt.Errorf("autoscaling example: -hours must be ≥ 1 and -history ≥ 0")
 	}

@@ -49,7 +49,7 @@ func TestShortHorizon(t *testing.T) {
 		require.NoError(t, err)
 		assert.Greater(t, st.Size(), int64(10000))
 	}
-	assert.Equal(t, 2, realMain([]string{"-modes", "fixed,magic"}, &out, &errOut))
-	assert.Equal(t, 1, realMain([]string{"-history", "3", "-modes", "predictive"}, &out, &errOut))
+	assert.Equal(t, 2, realMain([]string{"-modes", "fixed,magic", "-out", ""}, &out, &errOut))
+	assert.Equal(t, 1, realMain([]string{"-history", "3", "-modes", "predictive", "-out", ""}, &out, &errOut))
 	assert.Contains(t, errOut.String(), "needs -history ≥ 24")
 }
