@@ -170,7 +170,7 @@ func printSummary(w io.Writer, c config, r *Result) {
 	fmt.Fprintln(tw, "hour\trequests\terrors\tp50 ms\tp99 ms\thealthy min\tmean\tmax\tlaunched\t")
 	for _, h := range r.Hourly {
 		mark := event(c, h.Hour)
-		fmt.Fprintf(tw, "%02d:00\t%d\t%d\t%.1f\t%.1f\t%d\t%.1f\t%d\t%d\t%s\n", h.Hour, h.Requests, h.Errors, h.P50Ms, h.P99Ms,
+		fmt.Fprintf(tw, "%02d:00\t%d\t%d\t%.1f\t%.1f\t%d\t%.1f\t%d\t%d\t  %s\n", h.Hour, h.Requests, h.Errors, h.P50Ms, h.P99Ms,
 			h.HealthyMin, h.HealthyMean, h.HealthyMax, h.LaunchedMax, mark)
 	}
 	_ = tw.Flush()
@@ -196,7 +196,7 @@ func printSummary(w io.Writer, c config, r *Result) {
 	_ = tw.Flush()
 	fmt.Fprintln(w)
 	for _, a := range r.Alarms {
-		fmt.Fprintf(w, "alarm %-40s in ALARM %d time(s), now %s\n", a.Name, a.Alarms, a.FinalState)
+		fmt.Fprintf(w, "alarm %s: in ALARM %d time(s), now %s\n", a.Name, a.Alarms, a.FinalState)
 	}
 	for _, f := range r.Files {
 		fmt.Fprintln(w, "wrote", f)
