@@ -22,7 +22,11 @@ type prefixState struct {
 // prefixOf returns the part of key that names its rate-limit prefix: up to
 // and including the last delimiter.
 func (b *Bucket) prefixOf(key string) string {
-	return key[:strings.LastIndex(key, b.svc.cfg.Performance.PrefixDelimiter)+1]
+	d := b.svc.cfg.Performance.PrefixDelimiter
+	if i := strings.LastIndex(key, d); i >= 0 {
+		return key[:i+len(d)]
+	}
+	return ""
 }
 
 // admit applies the per-prefix request-rate limit and reports whether the

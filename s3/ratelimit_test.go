@@ -116,3 +116,16 @@ func TestWritesHaveTheirOwnLimit(t *testing.T) {
 	assert.Equal(t, 500, slow, "4,000 PUTs at one instant: 3,500 tokens")
 	assert.Equal(t, 200, send(s, b, &sim.Request{Method: "GET", Path: "/w/1"}).Status, "reads are not throttled by writes")
 }
+
+func TestPrefixOf(t *testing.T) {
+	for _, tc := range []struct{ delim, key, want string }{
+		{"/", "a/b/c.jpg", "a/b/"},
+		{"/", "c.jpg", ""},
+		{"/", "a/", "a/"},
+		{"--", "tenant--7--obj", "tenant--7--"},
+		{"--", "obj-1", ""},
+	} {
+		_, _, b := newTestBucket(t, Config{Performance: Performance{PrefixDelimiter: tc.delim}}, "prefixes")
+		assert.Equal(t, tc.want, b.prefixOf(tc.key), "%q in %q", tc.delim, tc.key)
+	}
+}
