@@ -21,7 +21,7 @@ type InstanceRefresh struct {
 	PercentageComplete int
 	minHealthy         int
 	warmup             time.Duration
-	total, done        int
+	total              int
 }
 
 // RefreshPreferences tune an instance refresh.
