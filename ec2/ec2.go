@@ -364,11 +364,19 @@ func (e *EC2) bill(li billing.LineItem) {
 	}
 }
 
+// maxDelay caps computed delays at about 146 years, so that now + delay
+// cannot overflow however much work a request carries or however slowly
+// credits run out: such an event is simply beyond any run.
+const maxDelay = time.Duration(1) << 62
+
 // durationOf converts a non-negative float64 nanosecond count to a Duration,
-// rounding to the nearest nanosecond.
+// rounding to the nearest nanosecond and capped at maxDelay.
 func durationOf(ns float64) time.Duration {
-	if ns <= 0 {
+	switch {
+	case ns <= 0:
 		return 0
+	case ns >= float64(maxDelay):
+		return maxDelay
 	}
 	return time.Duration(ns + 0.5)
 }

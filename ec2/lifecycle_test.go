@@ -1,6 +1,7 @@
 package ec2
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -520,4 +521,26 @@ func TestRespondAndStatsConservation(t *testing.T) {
 	assert.Equal(t, uint64(1), st.Reset)
 	assert.Equal(t, map[int]int{0: 6, 200: 2, 404: 2}, codes)
 	assert.Equal(t, int64(2*(2048+10)), st.BytesOut)
+}
+
+// TestHugeWorkStaysInFlight: a request whose work ends past the end of
+// sim.Time (here math.MaxInt64 ns, tripled by a cold instance) must not
+// overflow the completion instant into the past; it stays in flight while
+// the other vCPU (FCFS) or the shared CPU (processor sharing) serves the
+// next request.
+func TestHugeWorkStaysInFlight(t *testing.T) {
+	for _, d := range []Discipline{FCFS, ProcessorSharing} {
+		t.Run(string(d), func(t *testing.T) {
+			w := newWorld(t, 1)
+			i := w.launch(t, LaunchSpec{InstanceType: "t3.micro", Server: ServerConfig{Discipline: d, WarmUp: time.Minute, ColdFactor: 3}})
+			w.at(40 * time.Second) // ready at 30 s, still warming up
+			huge := w.send(i, math.MaxInt64)
+			small := w.send(i, time.Second)
+			w.at(time.Hour)
+			assert.False(t, huge.done)
+			require.True(t, small.done)
+			assert.Equal(t, 200, small.resp.Status)
+			assert.Equal(t, uint64(1), w.s.Requests().InFlight())
+		})
+	}
 }

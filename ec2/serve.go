@@ -181,9 +181,6 @@ func (i *Instance) warmFactor(now sim.Time) float64 {
 
 // serviceTime is how long work takes at the current speed.
 func (i *Instance) serviceTime(work float64) time.Duration {
-	if i.speed == 1 {
-		return time.Duration(work)
-	}
 	return durationOf(work / i.speed)
 }
 
