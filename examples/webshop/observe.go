@@ -17,17 +17,16 @@ type observer struct {
 	c     config
 	hours []hourAcc
 	// the current minute, evaluated and reset at each minute tick
-	minute      *sim.Histogram
-	minuteN     uint64
-	minuteErr   uint64
-	sloMinutes  int
-	causes      map[string]uint64
-	all         *sim.Histogram
-	sent        uint64
-	completed   uint64 // answered with any HTTP status
-	failed      uint64 // dropped without an answer
-	errored     uint64 // dropped, or answered 5xx
-	instSamples int
+	minute     *sim.Histogram
+	minuteN    uint64
+	minuteErr  uint64
+	sloMinutes int
+	causes     map[string]uint64
+	all        *sim.Histogram
+	sent       uint64
+	completed  uint64 // answered with any HTTP status
+	failed     uint64 // dropped without an answer
+	errored    uint64 // dropped, or answered 5xx
 }
 
 type hourAcc struct {

@@ -86,17 +86,21 @@ type distAlias struct {
 	addrs []netip.Addr
 }
 
-func (a distAlias) DNSName() string       { return a.d.DomainName() }
-func (a distAlias) Addrs() []netip.Addr   { return a.addrs }
-func (a distAlias) Healthy() bool         { return true }
-func (a distAlias) String() string        { return a.d.DomainName() }
-func mustPrefix(s string) netip.Prefix    { return netip.MustParsePrefix(s) }
-func at(d time.Duration) sim.Time         { return sim.Time(warm + d) }
-func hoursDur(h float64) time.Duration    { return time.Duration(h * float64(time.Hour)) }
-func minutesDur(m float64) time.Duration  { return time.Duration(m * float64(time.Minute)) }
-func ms(d time.Duration) float64          { return float64(d) / float64(time.Millisecond) }
-func pct(part, whole uint64) float64      { return 100 * float64(part) / float64(max(whole, 1)) }
-func firstAddr(p netip.Prefix) netip.Addr { return p.Addr().Next() }
+func (a distAlias) DNSName() string     { return a.d.DomainName() }
+func (a distAlias) Addrs() []netip.Addr { return a.addrs }
+func (a distAlias) Healthy() bool       { return true }
+
+// at is the instant d after the shop opens (midnight UTC, after warm).
+func at(d time.Duration) sim.Time { return sim.Time(warm + d) }
+
+// hoursDur converts fractional hours (a flag) to a duration.
+func hoursDur(h float64) time.Duration { return time.Duration(h * float64(time.Hour)) }
+
+// ms converts a duration to fractional milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// pct is part as a percentage of whole (0 when whole is 0).
+func pct(part, whole uint64) float64 { return 100 * float64(part) / float64(max(whole, 1)) }
 
 // build wires the architecture.
 func build(c config) (*shop, error) {
@@ -194,7 +198,7 @@ func (sh *shop) network(c config) error {
 	if !ok || len(pl.CIDRs()) == 0 {
 		return fmt.Errorf("no prefix list for %s", s3Svc)
 	}
-	sh.s3Addr = firstAddr(pl.CIDRs()[0])
+	sh.s3Addr = pl.CIDRs()[0].Addr().Next()
 	return nil
 }
 
@@ -359,7 +363,7 @@ func (sh *shop) traffic(c config) error {
 	pops := make([]workload.Population, 0, len(countries))
 	for _, ct := range countries {
 		pops = append(pops, workload.Population{Name: ct.code, Weight: ct.weight, Country: ct.code,
-			Prefixes: []netip.Prefix{mustPrefix(ct.prefix)}, Users: uint64(20000 * ct.weight), Resolver: "isp-" + ct.code})
+			Prefixes: []netip.Prefix{netip.MustParsePrefix(ct.prefix)}, Users: uint64(20000 * ct.weight), Resolver: "isp-" + ct.code})
 	}
 	clients, err := workload.NewClients(pops)
 	if err != nil {
