@@ -109,7 +109,6 @@ type Bucket struct {
 	use          usage
 	intCount     int // versions in Intelligent-Tiering
 	restoredRefs []restoreRef
-	arena        arena
 	free         *pending // recycled delayed replies
 }
 

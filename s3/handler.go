@@ -320,7 +320,8 @@ func (b *Bucket) objectHeaders(v *version, contentRange string) []sim.Header {
 	if v.class != Standard {
 		n++
 	}
-	hs := append(b.arena.header(n), sim.Header{Name: "ETag", Value: b.arena.etag(v)})
+	hs, etag := newHeaders(n, v)
+	hs = append(hs, sim.Header{Name: "ETag", Value: etag})
 	if x := v.x; x != nil {
 		if x.contentType != "" {
 			hs = append(hs, sim.Header{Name: "Content-Type", Value: x.contentType})
