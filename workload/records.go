@@ -62,8 +62,12 @@ func (f LineParserFunc) ParseLine(line []byte) (Record, error) { return f(line) 
 const MaxLineBytes = 1 << 20
 
 // NewLineReader reads r line by line (LF or CRLF), skipping blank lines, and
-// parses each with p.
+// parses each with p. A nil r or p makes every Read fail with
+// ErrInvalidConfig.
 func NewLineReader(r io.Reader, p LineParser) RecordReader {
+	if r == nil || p == nil {
+		return &lineReader{err: configErr("NewLineReader: nil reader or LineParser")}
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLineBytes)
 	return &lineReader{sc: sc, p: p}
@@ -172,6 +176,9 @@ const requiredColumns = 6 // all but query
 // "timestamp" is a header that names the columns in any order; without one
 // the columns are in that order.
 func NewCSVReader(r io.Reader) RecordReader {
+	if r == nil {
+		return NewLineReader(nil, nil) // fails every Read
+	}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -383,6 +390,9 @@ func (s *sliceReader) Read() (Record, error) {
 // ReadAll reads every record of rr, checking that timestamps never go
 // backwards.
 func ReadAll(rr RecordReader) ([]Record, error) {
+	if rr == nil {
+		return nil, configErr("ReadAll: nil RecordReader")
+	}
 	var out []Record
 	for {
 		rec, err := rr.Read()

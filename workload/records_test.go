@@ -287,3 +287,22 @@ func TestReplayStopsAtBadRecord(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rp.Done())
 }
+
+func TestNilReaders(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		rr   RecordReader
+	}{
+		{"csv", NewCSVReader(nil)},
+		{"jsonl", NewJSONLReader(nil)},
+		{"nil parser", NewLineReader(strings.NewReader("x\n"), nil)},
+		{"nil reader", NewLineReader(nil, ALBLogParser())},
+	} {
+		_, err := c.rr.Read()
+		assert.ErrorIs(t, err, ErrInvalidConfig, c.name)
+		_, err = ReadAll(c.rr)
+		assert.ErrorIs(t, err, ErrInvalidConfig, c.name)
+	}
+	_, err := ReadAll(nil)
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+}
