@@ -79,7 +79,8 @@ type GetMetricStatisticsInput struct {
 	// Statistics are basic statistics (SampleCount, Sum, Average, Minimum,
 	// Maximum); ExtendedStatistics are percentiles (p99, p99.9) and trimmed
 	// statistics (tm90, TM(10%:90%), IQM, wm90, TC, TS, PR). At most 5 in all.
-	Statistics         []string
+	Statistics []string
+	// ExtendedStatistics: see Statistics.
 	ExtendedStatistics []string
 	// Unit, when set, selects only data published with that unit.
 	Unit Unit
@@ -177,6 +178,7 @@ func (cw *CloudWatch) GetMetricStatistics(in GetMetricStatisticsInput) ([]Datapo
 
 // MetricStat is a metric, a period and a statistic: one query's data.
 type MetricStat struct {
+	// Metric identifies the series.
 	Metric Metric
 	// Period in seconds.
 	Period int
@@ -214,9 +216,10 @@ type MetricDataResult struct {
 	ID, Label string
 	// Period is the result's period in seconds.
 	Period int
-	// Timestamps are period starts and Values the values there.
+	// Timestamps are period starts.
 	Timestamps []sim.Time
-	Values     []float64
+	// Values are the values at Timestamps.
+	Values []float64
 }
 
 // GetMetricDataInput is a set of queries over [StartTime, EndTime).

@@ -5,6 +5,8 @@ import "github.com/nimbus-sim/nimbus/sim"
 // Dimension is one name/value pair of a metric's identity, such as
 // {Name: "LoadBalancer", Value: "app/web/50dc6c495c0c9188"}.
 type Dimension struct {
+	// Name is the dimension's name (1 to 255 characters), Value its value
+	// (1 to 1,024 characters).
 	Name, Value string
 }
 
@@ -32,6 +34,8 @@ const (
 
 // StatisticSet is a pre-aggregated set of samples, as PutMetricData accepts.
 type StatisticSet struct {
+	// SampleCount is the number of samples, Sum their total, Minimum and
+	// Maximum their extremes, in the datum's unit.
 	SampleCount, Sum, Minimum, Maximum float64
 }
 

@@ -70,7 +70,10 @@ type Constant time.Duration
 func (c Constant) Sample(*rand.Rand) time.Duration { return time.Duration(c) }
 
 // Uniform is a Delay uniform on [Min, Max].
-type Uniform struct{ Min, Max time.Duration }
+type Uniform struct {
+	// Min and Max bound the delay.
+	Min, Max time.Duration
+}
 
 // Sample draws from [Min, Max].
 func (u Uniform) Sample(r *rand.Rand) time.Duration {

@@ -81,7 +81,10 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 // counter is a stand-in scaling policy: it counts invocations.
 type counter struct{ n int }
 
-func (c *counter) PolicyARN() string                                 { return "scale-out" }
+// PolicyARN names the stand-in policy.
+func (c *counter) PolicyARN() string { return "scale-out" }
+
+// Execute counts one invocation.
 func (c *counter) Execute(*cloudwatch.Alarm, cloudwatch.StateChange) { c.n++ }
 
 func run(o options) (Result, error) {

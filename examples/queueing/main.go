@@ -34,26 +34,26 @@ func main() {
 // Result is what one run measured, beside the M/M/c predictions. Theory
 // fields are null when ρ ≥ 1 (no steady state).
 type Result struct {
-	VCPUs    int     `json:"vcpus"`
-	RPS      float64 `json:"rps"`
-	WorkS    float64 `json:"work_s"`
-	Requests int     `json:"requests"`
-	Seed     uint64  `json:"seed"`
-	Rho      float64 `json:"rho"`
+	VCPUs    int     `json:"vcpus"`    // vCPUs of the instance (c)
+	RPS      float64 `json:"rps"`      // arrival rate λ, requests per second
+	WorkS    float64 `json:"work_s"`   // mean vCPU-seconds per request (1/μ)
+	Requests int     `json:"requests"` // requests sent
+	Seed     uint64  `json:"seed"`     // simulation seed
+	Rho      float64 `json:"rho"`      // offered load per vCPU, λ/(cμ)
 
-	Utilization   float64 `json:"utilization"`
-	PWait         float64 `json:"p_wait"`
-	MeanWaitS     float64 `json:"mean_wait_s"`
-	MeanResponseS float64 `json:"mean_response_s"`
-	P50ResponseS  float64 `json:"p50_response_s"`
-	P99ResponseS  float64 `json:"p99_response_s"`
-	Completed     uint64  `json:"completed"`
+	Utilization   float64 `json:"utilization"`     // measured busy fraction of the vCPUs
+	PWait         float64 `json:"p_wait"`          // fraction of requests that queued
+	MeanWaitS     float64 `json:"mean_wait_s"`     // mean queueing delay, seconds
+	MeanResponseS float64 `json:"mean_response_s"` // mean wait + service, seconds
+	P50ResponseS  float64 `json:"p50_response_s"`  // median response time, seconds
+	P99ResponseS  float64 `json:"p99_response_s"`  // 99th percentile response time, seconds
+	Completed     uint64  `json:"completed"`       // requests answered
 
-	TheoryPWait         *float64 `json:"theory_p_wait"`
-	TheoryMeanWaitS     *float64 `json:"theory_mean_wait_s"`
-	TheoryMeanResponseS *float64 `json:"theory_mean_response_s"`
-	TheoryP50ResponseS  *float64 `json:"theory_p50_response_s"`
-	TheoryP99ResponseS  *float64 `json:"theory_p99_response_s"`
+	TheoryPWait         *float64 `json:"theory_p_wait"`          // Erlang C probability of waiting
+	TheoryMeanWaitS     *float64 `json:"theory_mean_wait_s"`     // M/M/c mean wait, seconds
+	TheoryMeanResponseS *float64 `json:"theory_mean_response_s"` // M/M/c mean response, seconds
+	TheoryP50ResponseS  *float64 `json:"theory_p50_response_s"`  // M/M/c median response, seconds
+	TheoryP99ResponseS  *float64 `json:"theory_p99_response_s"`  // M/M/c p99 response, seconds
 }
 
 func run(args []string, stdout io.Writer) error {
