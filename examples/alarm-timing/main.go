@@ -143,6 +143,9 @@ func run(o options) (Result, error) {
 			Queries: []cloudwatch.MetricDataQuery{{ID: "cpu", Label: "web average", MetricStat: &cloudwatch.MetricStat{
 				Metric: cloudwatch.Metric{Namespace: "AWS/EC2", MetricName: "CPUUtilization", Dimensions: dims}, Period: 60, Stat: cloudwatch.Average}}},
 		}}}
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return res, err
+		}
 		for _, f := range []string{cloudwatch.FormatPNG, cloudwatch.FormatSVG} {
 			file, err := os.Create(filepath.Join(o.out, "dashboard."+f))
 			if err != nil {

@@ -41,7 +41,7 @@ func TestDetectionAddsUp(t *testing.T) {
 }
 
 func TestDashboardFiles(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "charts") // created by the example
 	var out, errOut bytes.Buffer
 	require.Equal(t, 0, realMain([]string{"-out", dir}, &out, &errOut), errOut.String())
 	assert.Contains(t, out.String(), "detected after 4.00 min (predicted 4.00)")
