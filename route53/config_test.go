@@ -42,3 +42,18 @@ func TestNewValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestNilArguments: nil readers, writers, resources and VPCs are errors
+// wrapping ErrInvalidConfig, not panics.
+func TestNilArguments(t *testing.T) {
+	_, r := newService(t, 1)
+	z := newZone(t, r, "example.com")
+	_, err := r.ImportZoneFile(z.ID(), nil)
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	assert.ErrorIs(t, r.ExportZoneFile(z.ID(), nil), ErrInvalidConfig)
+	assert.ErrorIs(t, r.RegisterAliasTarget(nil), ErrInvalidConfig)
+	assert.ErrorIs(t, r.RegisterResource(nil, nil), ErrInvalidConfig)
+	_, err = r.VPCResolver(nil)
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+	assert.Equal(t, 2, z.ResourceRecordSetCount(), "nothing changed")
+}

@@ -272,6 +272,9 @@ func (r *Route53) Endpoint(addr netip.Addr) (sim.Handler, bool) {
 // bucket website, interface endpoint) available as an alias target under
 // its DNS name, so that alias records can name it by AliasTarget.DNSName.
 func (r *Route53) RegisterAliasTarget(t AliasResource) error {
+	if t == nil {
+		return fmt.Errorf("route53: alias target: nil AliasResource: %w", ErrInvalidConfig)
+	}
 	n, err := CanonicalName(t.DNSName())
 	if err != nil {
 		return fmt.Errorf("route53: alias target: %w", err)

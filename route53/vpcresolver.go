@@ -31,6 +31,9 @@ const (
 // the ENI IPs), and then from public DNS. Private zones and endpoint names
 // need the VPC's enableDnsSupport and enableDnsHostnames.
 func (r *Route53) VPCResolver(v VPC) (*Resolver, error) {
+	if v == nil {
+		return nil, fmt.Errorf("route53: VPC resolver: nil VPC: %w", ErrInvalidConfig)
+	}
 	if rv, ok := r.vpcResolvers[v.ID()]; ok {
 		return rv, nil
 	}

@@ -24,6 +24,9 @@ func (r *Route53) ImportZoneFile(zoneID string, in io.Reader) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("route53: hosted zone %s: %w", zoneID, ErrNoSuchHostedZone)
 	}
+	if in == nil {
+		return 0, fmt.Errorf("route53: hosted zone %s: import: nil reader: %w", zoneID, ErrInvalidConfig)
+	}
 	zp := dns.NewZoneParser(in, z.name, "")
 	zp.SetIncludeAllowed(false)
 	type key struct {
@@ -84,6 +87,9 @@ func (r *Route53) ExportZoneFile(zoneID string, out io.Writer) error {
 	z, ok := r.zones[zoneID]
 	if !ok {
 		return fmt.Errorf("route53: hosted zone %s: %w", zoneID, ErrNoSuchHostedZone)
+	}
+	if out == nil {
+		return fmt.Errorf("route53: hosted zone %s: export: nil writer: %w", zoneID, ErrInvalidConfig)
 	}
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "$ORIGIN %s\n", z.name)
