@@ -231,6 +231,7 @@ type Group struct {
 	refresh       *InstanceRefresh
 	deleted       bool
 	dims          []cloudwatch.Dimension
+	counts        map[string]int
 }
 
 // CreateAutoScalingGroup validates cfg and creates the group, which starts
@@ -574,19 +575,23 @@ func (g *Group) reconcile() {
 	if g.deleted {
 		return
 	}
-	for _, in := range g.live() {
-		if in.unhealthy {
+	live := 0
+	for i := 0; i < len(g.instances); i++ { // terminate never removes instances from the slice
+		in := g.instances[i]
+		if in.live() && in.unhealthy {
 			g.terminate(in, fmt.Sprintf("At %s an instance was taken out of service in response to a health check failure.", g.stamp()))
 		}
+		if in.live() {
+			live++
+		}
 	}
-	live := g.live()
 	want := g.desired + g.extra
-	for n := len(live); n < want; n++ {
+	for n := live; n < want; n++ {
 		if g.launch("", nil, "") == nil {
 			break
 		}
 	}
-	if excess := len(live) - want; excess > 0 {
+	if excess := live - want; excess > 0 {
 		for range excess {
 			in := g.chooseVictim(nil)
 			if in == nil {
@@ -624,8 +629,15 @@ func (g *Group) avoided(az string) bool {
 	return ok && g.s.Now() < until
 }
 
+// azCounts counts live instances per AZ, not those being replaced. The map
+// is reused: callers read it before calling anything that recounts.
 func (g *Group) azCounts() map[string]int {
-	m := make(map[string]int, len(g.azs))
+	m := g.counts
+	if m == nil {
+		m = make(map[string]int, len(g.azs))
+		g.counts = m
+	}
+	clear(m)
 	for _, in := range g.instances {
 		if in.live() && !in.replaced {
 			m[in.AZ()]++
@@ -870,7 +882,8 @@ func (g *Group) simpleDone(in *Instance) {
 // check is the periodic health check, replacement, lifetime and rebalance pass.
 func (g *Group) check() {
 	now := g.s.Now()
-	for _, in := range g.live() {
+	for i := 0; i < len(g.instances); i++ { // terminate never removes instances from the slice
+		in := g.instances[i]
 		if in.state != InService {
 			continue
 		}
@@ -906,7 +919,7 @@ func (g *Group) check() {
 		}
 	}
 	if g.cfg.MaxInstanceLifetime > 0 && g.extra == 0 {
-		for _, in := range g.live() {
+		for _, in := range g.instances {
 			if in.state == InService && !in.replaced && now.Sub(in.LaunchTime()) >= g.cfg.MaxInstanceLifetime {
 				g.launch("", in, fmt.Sprintf("At %s an instance was launched to replace %s, which reached the maximum instance lifetime.", g.stamp(), in.ID()))
 				break
@@ -925,10 +938,13 @@ func (g *Group) rebalance() {
 	if g.extra > 0 || g.deleted {
 		return
 	}
-	live := g.live()
-	for _, in := range live {
-		if in.state != InService {
+	n := 0
+	for _, in := range g.instances {
+		if in.pending() {
 			return
+		}
+		if in.live() {
+			n++
 		}
 	}
 	counts := g.azCounts()
@@ -941,7 +957,7 @@ func (g *Group) rebalance() {
 			hi = az
 		}
 	}
-	if lo == "" || counts[hi]-counts[lo] < 2 || len(live)+1 > g.max+max(1, g.max/10) {
+	if lo == "" || counts[hi]-counts[lo] < 2 || n+1 > g.max+max(1, g.max/10) {
 		return
 	}
 	victim := g.chooseVictim(func(in *Instance) bool { return in.AZ() == hi })
