@@ -192,6 +192,11 @@ func (f *LifecycleFilter) match(key string, v *version) bool {
 // due reports whether days after since, rounded up to midnight UTC as S3
 // rounds, is at or before now.
 func (b *Bucket) due(since sim.Time, days int, now sim.Time) bool {
+	// More days than have passed since since is never due; checking it
+	// first also keeps days*day from overflowing for absurd Days.
+	if days > int(now.Sub(since)/day)+1 {
+		return false
+	}
 	return b.svc.midnightAfter(since.Add(time.Duration(days)*day)) <= now
 }
 
@@ -405,12 +410,16 @@ func (b *Bucket) runTiering(now sim.Time) {
 	})
 }
 
+// MaxRestoreDays caps RestoreInput.Days so the expiry stays far inside
+// sim.Time's range (100 years; an assumption: AWS documents no maximum).
+const MaxRestoreDays = 36500
+
 // RestoreInput are RestoreObject's parameters.
 type RestoreInput struct {
 	VersionID string // version to restore ("" = current)
-	// Days the restored copy stays available (1 or more; ignored for
-	// Intelligent-Tiering, whose restores move the object back to Frequent
-	// Access).
+	// Days the restored copy stays available (1..MaxRestoreDays; ignored
+	// for Intelligent-Tiering, whose restores move the object back to
+	// Frequent Access).
 	Days int
 	Tier RestoreTier // retrieval tier (Expedited, Standard, Bulk)
 }
@@ -421,7 +430,8 @@ type RestoreInput struct {
 // shows the expiry, and GET works until the copy expires at midnight UTC
 // after Days. Restoring a restored object extends its expiry. Errors:
 // InvalidObjectState (not archived), RestoreAlreadyInProgress,
-// InvalidArgument (Days < 1, Expedited from Deep Archive).
+// InvalidArgument (Days outside 1..MaxRestoreDays, Expedited from Deep
+// Archive).
 func (b *Bucket) RestoreObject(key string, in RestoreInput) error {
 	res := b.cfg.Name + "/" + key
 	e, v, err, _ := b.lookup(key, in.VersionID)
@@ -439,8 +449,8 @@ func (b *Bucket) RestoreObject(key string, in RestoreInput) error {
 	switch {
 	case in.Tier >= numRestoreTiers || times[in.Tier] == (RestoreTime{}):
 		return ErrInvalidArgument.withMessage("restore tier %s is not available", in.Tier).at(res)
-	case !intArchive && in.Days < 1:
-		return ErrInvalidArgument.withMessage("restore Days %d < 1", in.Days).at(res)
+	case !intArchive && (in.Days < 1 || in.Days > MaxRestoreDays):
+		return ErrInvalidArgument.withMessage("restore Days %d not in 1..%d", in.Days, MaxRestoreDays).at(res)
 	case v.x != nil && v.x.restoring:
 		return ErrRestoreInProgress.at(res)
 	}

@@ -245,6 +245,26 @@ func TestSmallObjectsStay(t *testing.T) {
 	assert.Equal(t, Glacier, big.StorageClass)
 }
 
+// TestHugeDaysNeverDue: a rule whose Days would overflow virtual time when
+// added to the creation instant must not fire at once.
+func TestHugeDaysNeverDue(t *testing.T) {
+	s, _, b := newTestBucket(t, Config{}, "forever")
+	require.NoError(t, b.PutBucketLifecycleConfiguration([]LifecycleRule{
+		{ID: "x", Expiration: &Expiration{Days: 1 << 40}},
+		{ID: "g", Transitions: []Transition{{1 << 41, Glacier}}},
+		{ID: "a", AbortIncompleteMultipartUploadDays: 1 << 42},
+	}))
+	_, err := b.PutObject("k", PutObjectInput{Size: 1 << 20})
+	require.NoError(t, err)
+	_, err = b.CreateMultipartUpload("u", PutObjectInput{})
+	require.NoError(t, err)
+	s.RunFor(3 * day)
+	o, err := b.HeadObject("k", GetObjectInput{})
+	require.NoError(t, err)
+	assert.Equal(t, Standard, o.StorageClass)
+	assert.Len(t, b.ListMultipartUploads(), 1)
+}
+
 func TestIntelligentTiering(t *testing.T) {
 	s, _, b := newTestBucket(t, Config{}, "auto")
 	b.cfg.IntelligentTiering = IntelligentTieringConfig{ArchiveAccessDays: 120}
@@ -287,6 +307,7 @@ func TestRestore(t *testing.T) {
 	assert.Equal(t, 403, e.Status)
 
 	require.ErrorIs(t, b.RestoreObject("tape", RestoreInput{Days: 0}), ErrInvalidArgument)
+	require.ErrorIs(t, b.RestoreObject("tape", RestoreInput{Days: 1 << 40}), ErrInvalidArgument, "the expiry would overflow")
 	require.NoError(t, b.RestoreObject("tape", RestoreInput{Days: 2, Tier: RestoreStandard}))
 	require.ErrorIs(t, b.RestoreObject("tape", RestoreInput{Days: 2}), ErrRestoreInProgress)
 	head, _ := b.HeadObject("tape", GetObjectInput{})
