@@ -63,6 +63,15 @@ func TestCrossingCharges(t *testing.T) {
 			}
 		})
 	}
+	// Negative byte counts cost and record nothing (they would refund).
+	before := f.nat.BytesProcessed()
+	neg := f.n.Crossing(tcp(FromENI(f.app), internetHost, 40000, 443), -gib, -gib)
+	require.Equal(t, Accept, neg.Verdict)
+	assert.Zero(t, neg.Cost)
+	assert.Equal(t, before, f.nat.BytesProcessed())
+	for _, ch := range neg.Result.Charges(-gib, -gib) {
+		assert.Zero(t, ch.Cost())
+	}
 	// A rejected flow costs nothing and records nothing.
 	x := f.n.Crossing(tcp(FromENI(f.web), f.app.PrivateIP(), 40000, 22), gib, gib)
 	assert.Equal(t, Reject, x.Verdict)

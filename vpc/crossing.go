@@ -46,8 +46,10 @@ type Crossing struct {
 // inter-region peering and internet egress. The charges reach the Biller at
 // Settle. A rejected flow carries and costs nothing. Services whose
 // requests cross a VPC (elb to targets, ec2 to s3) call this per request;
-// it does not allocate once the flow's verdict is cached.
+// it does not allocate once the flow's verdict is cached. Negative byte
+// counts count as 0, so they can never reduce the bill.
 func (n *Network) Crossing(f Flow, reqBytes, respBytes int64) Crossing {
+	reqBytes, respBytes = max(reqBytes, 0), max(respBytes, 0)
 	r := n.Evaluate(f)
 	c := Crossing{Verdict: r.Verdict, Drop: r.Drop, Reason: r.Reason, Result: r}
 	if r.Verdict != Accept {
@@ -70,11 +72,12 @@ func (n *Network) Crossing(f Flow, reqBytes, respBytes int64) Crossing {
 }
 
 // Charges itemises what reqBytes forward and respBytes back would cost on
-// this path, without recording anything.
+// this path, without recording anything; negative byte counts count as 0.
 func (r *Result) Charges(reqBytes, respBytes int64) []Charge {
 	if r.Verdict != Accept {
 		return nil
 	}
+	reqBytes, respBytes = max(reqBytes, 0), max(respBytes, 0)
 	var out []Charge
 	for _, x := range r.fwd {
 		out = append(out, Charge{x.resource, x.usageType, float64(reqBytes) / BytesPerGB, x.perGB})
