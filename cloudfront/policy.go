@@ -125,8 +125,10 @@ var (
 // Validate checks the policy's TTL order and item counts.
 func (p CachePolicy) Validate() error {
 	obj := fmt.Sprintf("cache policy %q", p.Name)
-	if p.MinTTL < 0 || p.DefaultTTL < p.MinTTL || p.MaxTTL < p.DefaultTTL {
-		return fmt.Errorf("cloudfront: %s: need 0 <= MinTTL %v <= DefaultTTL %v <= MaxTTL %v: %w", obj, p.MinTTL, p.DefaultTTL, p.MaxTTL, ErrInvalidConfig)
+	// The 100-year cap (the longest max-age honoured) keeps Stored+TTL
+	// inside sim.Time's range.
+	if p.MinTTL < 0 || p.DefaultTTL < p.MinTTL || p.MaxTTL < p.DefaultTTL || p.MaxTTL > maxAgeLimit {
+		return fmt.Errorf("cloudfront: %s: need 0 <= MinTTL %v <= DefaultTTL %v <= MaxTTL %v <= 100 years: %w", obj, p.MinTTL, p.DefaultTTL, p.MaxTTL, ErrInvalidConfig)
 	}
 	if err := p.QueryStrings.validate(obj, "QueryStrings", ParamsNone, ParamsWhitelist, ParamsAllExcept, ParamsAll); err != nil {
 		return err

@@ -74,6 +74,7 @@ func TestNewCachePolicyDefaults(t *testing.T) {
 	assert.Equal(t, 40000000*time.Second, p.MaxTTL)
 	assert.NoError(t, p.Validate())
 	assert.ErrorIs(t, CachePolicy{Name: "x", MinTTL: 2, DefaultTTL: 1, MaxTTL: 3}.Validate(), ErrInvalidConfig)
+	assert.ErrorIs(t, CachePolicy{Name: "x", MaxTTL: 1<<63 - 1}.Validate(), ErrInvalidConfig, "Stored+MaxTTL would overflow")
 }
 
 func FuzzParseCacheControl(f *testing.F) {
