@@ -155,6 +155,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("cloudfront: TLSRoundTrips %d not 1 (TLS 1.3) or 2 (TLS 1.2): %w", c.TLSRoundTrips, ErrInvalidConfig)
 	case c.ViewerKeepAlive < 0, c.InvalidationTime < 0, c.BillingPeriod < 0:
 		return fmt.Errorf("cloudfront: ViewerKeepAlive, InvalidationTime and BillingPeriod must not be negative: %w", ErrInvalidConfig)
+	case c.EdgeProcessing > maxAgeLimit, c.InvalidationTime > maxAgeLimit, c.BillingPeriod > maxAgeLimit:
+		// Events this far ahead would overflow virtual time.
+		return fmt.Errorf("cloudfront: EdgeProcessing, InvalidationTime and BillingPeriod must not exceed 100 years: %w", ErrInvalidConfig)
 	}
 	return nil
 }

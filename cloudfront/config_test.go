@@ -69,7 +69,8 @@ func TestConfigValidation(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
-	for _, bad := range []Config{{Edges: []string{"XXX"}}, {TLSRoundTrips: 3}, {EdgeCacheBytes: -1}, {CompressionRatioGzip: 2}, {CompressionRatioBrotli: math.NaN()}, {CompressionRatioGzip: -0.5}} {
+	for _, bad := range []Config{{Edges: []string{"XXX"}}, {TLSRoundTrips: 3}, {EdgeCacheBytes: -1}, {CompressionRatioGzip: 2}, {CompressionRatioBrotli: math.NaN()}, {CompressionRatioGzip: -0.5},
+		{InvalidationTime: 1<<63 - 1}} {
 		_, err := New(s, bad)
 		assert.ErrorIs(t, err, ErrInvalidConfig, "%+v", bad)
 	}
