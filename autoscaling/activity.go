@@ -67,16 +67,21 @@ func (g *Group) failedActivity(desc string, err error) {
 	}
 }
 
-// GroupMetric names an AWS/AutoScaling group metric.
+// groupMetrics are the AWS/AutoScaling group metrics, in publishing order.
 var groupMetrics = []string{"GroupMinSize", "GroupMaxSize", "GroupDesiredCapacity", "GroupInServiceInstances",
 	"GroupPendingInstances", "GroupStandbyInstances", "GroupTerminatingInstances", "GroupTotalInstances"}
 
 // publish sends the group metrics, one sample per minute.
 func (g *Group) publish(now sim.Time) {
 	cw := g.a.cfg.CloudWatch
-	var pending, inService, terminating int
+	var pending, inService, terminating, warmed, warmTotal int
 	for _, in := range g.instances {
 		switch {
+		case in.warm():
+			warmTotal++
+			if in.state != WarmedPending {
+				warmed++
+			}
 		case in.state == InService:
 			inService++
 		case in.pending():
@@ -86,7 +91,12 @@ func (g *Group) publish(now sim.Time) {
 		}
 	}
 	vals := []int{g.min, g.max, g.desired, inService, pending, 0, terminating, pending + inService + terminating}
-	for i, name := range groupMetrics {
+	names := groupMetrics
+	if g.pool != nil {
+		names = append(names[:len(names):len(names)], "WarmPoolWarmedCapacity", "WarmPoolTotalCapacity")
+		vals = append(vals, warmed, warmTotal)
+	}
+	for i, name := range names {
 		cw.Publish(Namespace, cloudwatch.MetricDatum{MetricName: name, Dimensions: g.dims, Timestamp: now,
 			Value: float64(vals[i]), Unit: cloudwatch.UnitNone})
 	}

@@ -232,6 +232,8 @@ type Group struct {
 	deleted       bool
 	dims          []cloudwatch.Dimension
 	counts        map[string]int
+	pool          *WarmPoolConfig
+	toPool        bool // the launch in progress goes to the warm pool
 }
 
 // CreateAutoScalingGroup validates cfg and creates the group, which starts
@@ -384,7 +386,15 @@ func (g *Group) AvailabilityZones() []string { return append([]string(nil), g.az
 
 // Instances returns the group's instances that are not terminated, in
 // launch order.
-func (g *Group) Instances() []*Instance { return append([]*Instance(nil), g.instances...) }
+func (g *Group) Instances() []*Instance {
+	var out []*Instance
+	for _, in := range g.instances {
+		if !in.warm() {
+			out = append(out, in)
+		}
+	}
+	return out
+}
 
 // Count returns how many instances are in each lifecycle state.
 func (g *Group) Count(state LifecycleState) int {
@@ -544,6 +554,7 @@ func (g *Group) Delete() {
 		g.s.Cancel(sa.timer)
 	}
 	g.scheduled = nil
+	g.DeleteWarmPool()
 	g.reconcile()
 	g.deleted = true
 	g.ticker.Stop()
@@ -587,6 +598,9 @@ func (g *Group) reconcile() {
 	}
 	want := g.desired + g.extra
 	for n := live; n < want; n++ {
+		if g.fromPool() {
+			continue
+		}
 		if g.launch("", nil, "") == nil {
 			break
 		}
@@ -600,11 +614,21 @@ func (g *Group) reconcile() {
 			g.terminate(in, g.cause)
 		}
 	}
+	g.fillPool()
 }
 
-// pickAZ returns the usable AZ with the fewest live instances.
+// pickAZ returns the usable AZ with the fewest live instances (pool
+// instances for a pool launch).
 func (g *Group) pickAZ() string {
 	counts := g.azCounts()
+	if g.toPool { // the pool balances across AZs on its own
+		clear(counts)
+		for _, in := range g.instances {
+			if in.warm() {
+				counts[in.AZ()]++
+			}
+		}
+	}
 	best, bestN := "", 0
 	for _, az := range g.azs {
 		if g.avoided(az) {
@@ -679,7 +703,11 @@ func (g *Group) launch(az string, replaces *Instance, cause string) *Instance {
 		g.failedActivity("Launching a new EC2 instance", err)
 		return nil
 	}
-	in := &Instance{g: g, ec: ei, state: Pending, lt: g.lt, version: v, impaired: -1,
+	state := Pending
+	if g.toPool {
+		state = WarmedPending
+	}
+	in := &Instance{g: g, ec: ei, state: state, lt: g.lt, version: v, impaired: -1,
 		protected: g.cfg.NewInstancesProtectedFromScaleIn, replaces: replaces, simple: g.markSimple}
 	if in.simple != nil {
 		g.simpleBusy++
@@ -693,7 +721,11 @@ func (g *Group) launch(az string, replaces *Instance, cause string) *Instance {
 	if cause == "" {
 		cause = g.cause + fmt.Sprintf(" At %s an instance was started in response to a difference between desired and actual capacity.", g.stamp())
 	}
-	in.act = g.activity(fmt.Sprintf("Launching a new EC2 instance: %s", ei.ID()), cause)
+	desc := "Launching a new EC2 instance: "
+	if g.toPool {
+		desc = "Launching a new EC2 instance into the warm pool: "
+	}
+	in.act = g.activity(desc+ei.ID(), cause)
 	if g.s.Tracing() {
 		g.s.Trace("autoscaling", "LaunchInstance", g.name, sim.F("instance", ei.ID()), sim.F("az", az), sim.F("type", spec.InstanceType), sim.F("version", v))
 	}
@@ -788,6 +820,9 @@ func (g *Group) drained(in *Instance) {
 
 // finish ends the EC2 side of a termination.
 func (g *Group) finish(in *Instance) {
+	if g.reuse(in) {
+		return
+	}
 	if err := in.ec.Terminate(); err != nil {
 		g.endActivity(in.act, StatusFailed, err.Error())
 	}
@@ -798,15 +833,21 @@ func (g *Group) onEC2(in *Instance, ev ec2.Event) {
 	case ec2.EventStateChange:
 		switch ev.State {
 		case ec2.StateRunning:
-			if in.state == Pending {
+			switch in.state {
+			case Pending:
 				g.launchHooks(in)
+			case WarmedPending:
+				g.poolRunning(in)
 			}
 		case ec2.StateTerminated:
 			g.gone(in)
 		case ec2.StateStopping, ec2.StateStopped, ec2.StateShuttingDown:
-			if in.live() { // stopped or terminated outside the group: replace now
+			switch {
+			case in.live(): // stopped or terminated outside the group: replace now
 				in.unhealthy = true
 				g.reconcile()
+			case in.state == WarmedPending && ev.State == ec2.StateStopped:
+				g.poolStopped(in)
 			}
 		}
 	case ec2.EventRebalanceRecommendation:
