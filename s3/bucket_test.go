@@ -63,6 +63,8 @@ func TestConfigValidation(t *testing.T) {
 		{Performance: Performance{Burst: 100 * time.Microsecond}}, // 0.35 of a write
 		{Performance: Performance{ReadFirstByte: Latency{Median: time.Millisecond, Sigma: math.NaN()}}},
 		{Performance: Performance{WriteLatency: Latency{Median: time.Millisecond, Sigma: math.Inf(1)}}},
+		{Performance: Performance{Throughput: 1e-300}},
+		{GlacierRestoreTimes: [numRestoreTiers]RestoreTime{{1, 1 << 62}, {1, 2}, {1, 2}}},
 	} {
 		_, err := New(s, cfg)
 		require.ErrorIs(t, err, ErrInvalidConfig, "%+v", cfg)

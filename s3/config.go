@@ -80,8 +80,8 @@ type Performance struct {
 	// body transfer (default median 50 ms, sigma 0.6; an assumption).
 	WriteLatency Latency
 	// Throughput is the per-connection transfer rate in bytes per second
-	// (default 90 MB/s, the commonly quoted single-connection rate; an
-	// assumption).
+	// (at least 1; default 90 MB/s, the commonly quoted single-connection
+	// rate; an assumption).
 	Throughput float64
 	// NoLatency answers requests at once (rate limits still apply).
 	NoLatency bool
@@ -218,11 +218,11 @@ func (c *Config) withDefaults() error {
 		return bad("Performance.ReadFirstByte", p.ReadFirstByte)
 	case p.WriteLatency.Median < 0 || !(p.WriteLatency.Sigma >= 0) || math.IsInf(p.WriteLatency.Sigma, 1):
 		return bad("Performance.WriteLatency", p.WriteLatency)
-	case !(p.Throughput > 0):
+	case !(p.Throughput >= 1):
 		return bad("Performance.Throughput", p.Throughput)
 	}
 	for i, t := range append(c.GlacierRestoreTimes[:], c.DeepArchiveRestoreTimes[:]...) {
-		if t.Min < 0 || t.Max < t.Min {
+		if t.Min < 0 || t.Max < t.Min || t.Max > 100*365*day { // beyond: overflows virtual time
 			return bad(fmt.Sprintf("restore time %s", RestoreTier(i%int(numRestoreTiers))), t)
 		}
 	}
