@@ -55,6 +55,14 @@
 // terminating, instance refresh terminates then launches in batches that
 // keep MinHealthyPercentage of desired capacity in service.
 //
+// # Warm pools
+//
+// PutWarmPool keeps max(MinSize, MaxGroupPreparedCapacity or MaxSize −
+// desired) pre-launched instances Stopped, Running or Hibernated; a
+// scale-out starts them first (a warm start) and ReuseOnScaleIn sends
+// scaled-in instances back. In nimbus's EC2 model a stopped instance boots
+// again on start, so only Running and Hibernated pools save boot time.
+//
 // # Assumptions and what is left out
 //
 //   - The health-check interval (10 s), the grace for impaired status
@@ -65,8 +73,9 @@
 //     documented rounding (add 1.5 → 2, remove 1.5 → 1).
 //   - Scheduled actions run exactly on time (AWS: up to 2 minutes late).
 //   - Unhealthy instances are replaced all at once, not 10% of desired at a
-//     time; Standby, detach, warm pools, launch configurations, instance
-//     weights and the instance maintenance policy are not modelled.
+//     time; Standby, detach, launch configurations, instance weights, the
+//     instance maintenance policy and warm-pool lifecycle hooks are not
+//     modelled.
 //   - Spot allocation strategies have no capacity model: price strategies
 //     take the cheapest current spot price, capacity strategies the first
 //     override.

@@ -590,7 +590,8 @@ func (g *Group) reconcile() {
 	for i := 0; i < len(g.instances); i++ { // terminate never removes instances from the slice
 		in := g.instances[i]
 		if in.live() && in.unhealthy {
-			g.terminate(in, fmt.Sprintf("At %s an instance was taken out of service in response to a health check failure.", g.stamp()))
+			g.cause = fmt.Sprintf("At %s an instance was taken out of service in response to a health check failure.", g.stamp())
+			g.terminate(in, g.cause)
 		}
 		if in.live() {
 			live++
