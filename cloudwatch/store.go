@@ -68,10 +68,11 @@ type tier struct {
 // btreeDegree is the B-tree node degree; 32 keeps nodes about a cache page.
 const btreeDegree = 32
 
-// maxSlab bounds how many buckets are allocated at once. Slabs grow from 1,
-// so a sparse series wastes little; buckets die oldest first, so a slab is
-// freed soon after its last bucket is rolled up.
-const maxSlab = 16
+// maxSlab bounds how many buckets are allocated at once: 4 buckets (under
+// 512 bytes) are one small object without a malloc header, which measured
+// cheaper than larger slabs. Buckets die oldest first, so a slab is freed
+// soon after its last bucket is rolled up.
+const maxSlab = 4
 
 func (tr *tier) span() time.Duration { return tr.res * chunkLen }
 
@@ -100,7 +101,7 @@ func (tr *tier) bucketAt(t sim.Time) *bucket {
 		if r, ok := tr.tree.Get(chunkRef{start: key}); ok {
 			c = r.c
 		} else {
-			c = &chunk{start: key}
+			c = &chunk{start: key, bs: make([]*bucket, 0, 8)}
 			tr.tree.ReplaceOrInsert(chunkRef{key, c})
 			if tr.newest == nil || key > tr.newest.start {
 				tr.newest = c
