@@ -813,7 +813,7 @@ func (g *Group) terminate(in *Instance, cause string) {
 
 func (g *Group) drained(in *Instance) {
 	in.draining--
-	if in.draining == 0 {
+	if in.draining == 0 && in.state != Terminated { // EC2 may have terminated it meanwhile
 		in.act.StatusCode = StatusInProgress
 		g.terminateHooks(in)
 	}
