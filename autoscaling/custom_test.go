@@ -102,3 +102,38 @@ func TestCapacityRebalance(t *testing.T) {
 	assert.Greater(t, early, 0, "replacements ran before the interruption notice")
 	assert.Equal(t, 4, g.InService())
 }
+
+func TestTrackedMetrics(t *testing.T) {
+	w := newWorld(t, 1)
+	w.withALB(t)
+	g := w.group(t, GroupConfig{MinSize: 1, MaxSize: 3})
+	basic, err := w.as.CreateLaunchTemplate("basic", ec2.LaunchSpec{InstanceType: "c7g.large"})
+	require.NoError(t, err)
+	gb := w.group(t, GroupConfig{AutoScalingGroupName: "basic", MinSize: 1, MaxSize: 3, LaunchTemplate: &LaunchTemplateSpecification{Template: basic}})
+	label := w.lb.Dimension() + "/" + w.tg.Dimension()
+	for _, c := range []struct {
+		g                 *Group
+		typ               MetricType
+		ns, name, stat    string
+		period, dimsCount int
+	}{
+		{g, ASGAverageCPUUtilization, "AWS/EC2", "CPUUtilization", cloudwatch.Average, 60, 1},
+		{g, ASGAverageNetworkIn, "AWS/EC2", "NetworkIn", cloudwatch.Average, 60, 1},
+		{g, ASGAverageNetworkOut, "AWS/EC2", "NetworkOut", cloudwatch.Average, 60, 1},
+		{g, ALBRequestCountPerTarget, "AWS/ApplicationELB", "RequestCountPerTarget", cloudwatch.Sum, 60, 2},
+		{gb, ASGAverageCPUUtilization, "AWS/EC2", "CPUUtilization", cloudwatch.Average, 300, 1}, // basic monitoring: 5-minute data
+	} {
+		m, err := c.g.trackedMetric(&TargetTrackingConfiguration{TargetValue: 1,
+			PredefinedMetricSpecification: &PredefinedMetricSpecification{PredefinedMetricType: c.typ, ResourceLabel: label}})
+		require.NoError(t, err)
+		assert.Equal(t, c.ns, m.Namespace, c.typ)
+		assert.Equal(t, c.name, m.MetricName)
+		assert.Equal(t, c.stat, m.Statistic)
+		assert.Equal(t, c.period, m.Period)
+		assert.Len(t, m.Dimensions, c.dimsCount)
+	}
+	m, err := g.trackedMetric(&TargetTrackingConfiguration{TargetValue: 1,
+		PredefinedMetricSpecification: &PredefinedMetricSpecification{PredefinedMetricType: ALBRequestCountPerTarget, ResourceLabel: label}})
+	require.NoError(t, err)
+	assert.Equal(t, []cloudwatch.Dimension{{Name: "LoadBalancer", Value: w.lb.Dimension()}, {Name: "TargetGroup", Value: w.tg.Dimension()}}, m.Dimensions)
+}
