@@ -72,8 +72,10 @@
 //     uses ceil(metric × n / target) both ways, which matches AWS's
 //     documented rounding (add 1.5 → 2, remove 1.5 → 1).
 //   - Scheduled actions run exactly on time (AWS: up to 2 minutes late).
-//   - Unhealthy instances are replaced all at once, not 10% of desired at a
-//     time; Standby, detach, launch configurations, instance weights, the
+//   - Instances failing status or ELB checks are replaced 10% of desired
+//     (at least one) at a time, each batch waiting until the previous
+//     replacements leave Pending (AWS also waits for their health checks and
+//     warm-up). Standby, detach, launch configurations, instance weights, the
 //     instance maintenance policy and warm-pool lifecycle hooks are not
 //     modelled.
 //   - Spot allocation strategies have no capacity model: price strategies

@@ -924,11 +924,22 @@ func (g *Group) simpleDone(in *Instance) {
 // check is the periodic health check, replacement, lifetime and rebalance pass.
 func (g *Group) check() {
 	now := g.s.Now()
+	// Replacing instances that fail checks goes at most 10% of desired
+	// (at least one) at a time: the next batch waits for the previous
+	// replacements to leave Pending. Instances that are not running, or
+	// marked by SetInstanceHealth, are replaced at once elsewhere.
+	budget := max(1, g.desired/10)
+	for _, in := range g.instances {
+		if in.pending() {
+			budget--
+		}
+	}
 	for i := 0; i < len(g.instances); i++ { // terminate never removes instances from the slice
 		in := g.instances[i]
 		if in.state != InService {
 			continue
 		}
+		was := in.unhealthy
 		ok := in.ec.InstanceStatusOK() && in.ec.SystemStatusOK()
 		if !in.ec.SystemStatusOK() {
 			g.avoid[in.AZ()] = now.Add(g.a.cfg.AZRetryInterval)
@@ -951,6 +962,13 @@ func (g *Group) check() {
 				if g.cfg.HealthCheckType == HealthCheckELB && grace && h.State == elb.StateUnhealthy {
 					in.unhealthy = true
 				}
+			}
+		}
+		if in.unhealthy && !was {
+			if budget <= 0 {
+				in.unhealthy = false // next check
+			} else {
+				budget--
 			}
 		}
 		if in.replaces != nil && ok && healthyELB && !in.unhealthy {

@@ -2,6 +2,7 @@ package autoscaling
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,4 +218,38 @@ func TestDeregisteredBeforeTerminate(t *testing.T) {
 	require.NotZero(t, done, "the in-flight request finished")
 	acts := g.DescribeScalingActivities()
 	assert.GreaterOrEqual(t, acts[0].EndTime, done, "termination ended after draining")
+}
+
+// TestHealthReplacementBatches: when every target of a 20-instance group
+// turns unhealthy, replacements go 10% of desired (2) at a time.
+func TestHealthReplacementBatches(t *testing.T) {
+	w := newWorld(t, 3)
+	w.withALB(t)
+	sick := false
+	lt, err := w.as.CreateLaunchTemplate("sick", ec2.LaunchSpec{InstanceType: "c7g.large", Server: ec2.ServerConfig{
+		Respond: func(*sim.Request) sim.Response {
+			if sick {
+				return sim.Response{Status: 500}
+			}
+			return sim.Response{Status: 200}
+		}}})
+	require.NoError(t, err)
+	g := w.group(t, GroupConfig{MinSize: 20, MaxSize: 20, DesiredCapacity: Int(20), TargetGroups: []TargetGroup{w.tg},
+		LaunchTemplate: &LaunchTemplateSpecification{Template: lt}, HealthCheckType: HealthCheckELB, HealthCheckGracePeriod: time.Minute})
+	w.s.RunFor(5 * time.Minute)
+	peak := 0
+	w.s.Every(w.s.Now(), time.Second, func(sim.Time) { peak = max(peak, g.Count(Pending)) })
+	sick = true
+	w.s.RunFor(2 * time.Minute)
+	sick = false
+	w.s.RunFor(10 * time.Minute)
+	launches := 0
+	for _, a := range g.DescribeScalingActivities() {
+		if strings.HasPrefix(a.Description, "Launching") && strings.Contains(a.Cause, "health check failure") {
+			launches++
+		}
+	}
+	assert.Equal(t, 2, peak, "10% of desired at a time")
+	assert.GreaterOrEqual(t, launches, 4, "several batches")
+	assert.Equal(t, 20, len(g.live()))
 }
