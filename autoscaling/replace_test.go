@@ -64,7 +64,6 @@ func TestMaxInstanceLifetime(t *testing.T) {
 func TestMixedInstances(t *testing.T) {
 	w := newWorld(t, 1)
 	g := w.group(t, GroupConfig{MinSize: 0, MaxSize: 20, DesiredCapacity: Int(10), CapacityRebalance: true,
-		TerminationPolicies: []TerminationPolicy{AllocationStrategy, TerminateDefault},
 		MixedInstancesPolicy: &MixedInstancesPolicy{LaunchTemplate: LaunchTemplateSpecification{Template: w.lt},
 			Overrides: []string{"c7g.large", "c6i.large", "m7g.large"},
 			InstancesDistribution: InstancesDistribution{OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: Int(25),
@@ -90,7 +89,7 @@ func TestMixedInstances(t *testing.T) {
 	w.s.RunFor(time.Minute)
 	require.NoError(t, g.SetDesiredCapacity(6, false))
 	od, spot = count()
-	assert.Equal(t, 3, od, "AllocationStrategy keeps base 2 + 25%% of 4 → 3 On-Demand")
+	assert.Equal(t, 3, od, "Default applies the allocation strategy first: base 2 + 25%% of 4 → 3 On-Demand")
 	assert.Equal(t, 3, spot)
 
 	_, err := w.as.CreateAutoScalingGroup(GroupConfig{AutoScalingGroupName: "bad", MaxSize: 1, Subnets: w.sns,

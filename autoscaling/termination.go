@@ -11,8 +11,9 @@ type TerminationPolicy string
 
 // Termination policies (ec2-auto-scaling-termination-policies).
 const (
-	// TerminateDefault: oldest launch template, then closest to the next
-	// billing hour, then at random. Must be last in a list.
+	// TerminateDefault: (mixed-instances groups: the allocation strategy
+	// first,) oldest launch template, then closest to the next billing
+	// hour, then at random. Must be last in a list.
 	TerminateDefault TerminationPolicy = "Default"
 	// OldestInstance terminates the oldest instance.
 	OldestInstance TerminationPolicy = "OldestInstance"
@@ -73,6 +74,8 @@ func (g *Group) chooseVictim(filter func(*Instance) bool) *Instance {
 	}
 	for _, p := range g.cfg.TerminationPolicies {
 		if p == TerminateDefault {
+			// Mixed-instances groups first restore the On-Demand/Spot split.
+			cands = g.byPolicy(AllocationStrategy, cands)
 			cands = g.byPolicy(OldestLaunchTemplate, cands)
 			cands = g.byPolicy(ClosestToNextInstanceHour, cands)
 		} else {
