@@ -32,6 +32,7 @@ type server struct {
 	hung  bool
 	got   int
 	hc    int
+	held  []func(sim.Response) // replies of requests a hung server holds
 }
 
 func (v *server) ID() string { return v.id }
@@ -47,7 +48,8 @@ func (v *server) Serve(req *sim.Request, reply func(sim.Response)) {
 		reply(sim.Response{Reason: "ConnectionRefused"})
 		return
 	case v.hung:
-		return // never answers: the load balancer times out
+		v.held = append(v.held, reply) // never answers on its own: the load balancer times out
+		return
 	}
 	start := max(v.s.Now(), v.busy)
 	v.busy = start.Add(time.Duration(float64(req.Work) / v.speed))
@@ -689,4 +691,26 @@ func TestDeterminism(t *testing.T) {
 	assert.Equal(t, b1, b2)
 	_, b3 := run(t, 10)
 	assert.NotEqual(t, b1, b3)
+}
+
+// A request that times out on a draining target finishes the drain; if the
+// drain's callback terminates the target, which drops the request at once,
+// the client must still get exactly one answer (the 504).
+func TestTimeoutOnDrainingTargetAnswersOnce(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	lb, tg := newALB(t, s, TargetGroupConfig{HealthCheck: HealthCheck{Disabled: true}}, func(c *Config) { c.IdleTimeout = 5 * time.Second })
+	v := servers(s, 1)[0]
+	require.NoError(t, tg.Register(v))
+	v.hung = true
+	var statuses []int
+	drive(s, lb, 1, time.Millisecond, 0, func(_ *sim.Request, r sim.Response) { statuses = append(statuses, r.Status) })
+	s.RunFor(time.Second)
+	require.NoError(t, tg.Deregister(v.id, func() {
+		for _, reply := range v.held { // "terminate": drop what it holds
+			reply(sim.Response{Reason: "InstanceTerminated"})
+		}
+		v.held = nil
+	}))
+	assert.NotPanics(t, func() { s.RunFor(time.Minute) })
+	assert.Equal(t, []int{504}, statuses)
 }

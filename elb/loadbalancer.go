@@ -510,6 +510,9 @@ func (f *flight) onTimeout() {
 	if f.done {
 		return
 	}
+	// Mark the flight answered before release: finishing a drain may
+	// terminate the target, which answers this very request at once.
+	f.done = true
 	f.lb.minute.elb504++
 	f.timedOut = true
 	f.release(true)
@@ -520,6 +523,7 @@ func (f *flight) onReply(resp sim.Response) {
 	if f.done {
 		return // answered after the load balancer gave up
 	}
+	f.done = true
 	f.lb.s.Cancel(f.timeout)
 	lb := f.lb
 	g := f.group
