@@ -109,7 +109,7 @@ func (i *Instance) creditReplan() {
 		return
 	}
 	now := i.s.Now()
-	at := now.Add(durationOf(math.Ceil(mins * 6e10)))
+	at := later(now, durationOf(math.Ceil(mins*6e10)))
 	if when, ok := i.s.When(c.timer); ok {
 		if when == at {
 			return

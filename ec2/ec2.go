@@ -369,6 +369,16 @@ func (e *EC2) bill(li billing.LineItem) {
 // credits run out: such an event is simply beyond any run.
 const maxDelay = time.Duration(1) << 62
 
+// later returns now + d, saturating at the last representable instant
+// instead of overflowing into the past (a queue of capped delays can add up
+// past it).
+func later(now sim.Time, d time.Duration) sim.Time {
+	if d > 0 && now > math.MaxInt64-sim.Time(d) {
+		return math.MaxInt64
+	}
+	return now + sim.Time(d)
+}
+
 // durationOf converts a non-negative float64 nanosecond count to a Duration,
 // rounding to the nearest nanosecond and capped at maxDelay.
 func durationOf(ns float64) time.Duration {

@@ -458,8 +458,12 @@ func TestConfigValidation(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.field)
 		})
 	}
-	bad := InstanceType{Name: "x.large", VCPUs: 0, MemoryGiB: 1}
-	require.ErrorIs(t, NewCatalog().Add(bad), ErrInvalidConfig)
+	for _, v := range []int{0, 1 << 30} {
+		bad := InstanceType{Name: "x.large", VCPUs: v, MemoryGiB: 1}
+		err := NewCatalog().Add(bad)
+		require.ErrorIs(t, err, ErrInvalidConfig)
+		assert.ErrorContains(t, err, "VCPUs")
+	}
 	_, err := NewBasicSubnet("s", "us-east-1a", mustPrefix("10.0.0.0/8"))
 	require.ErrorIs(t, err, ErrInvalidConfig)
 }
@@ -527,7 +531,8 @@ func TestRespondAndStatsConservation(t *testing.T) {
 // sim.Time (here math.MaxInt64 ns, tripled by a cold instance) must not
 // overflow the completion instant into the past; it stays in flight while
 // the other vCPU (FCFS) or the shared CPU (processor sharing) serves the
-// next request.
+// next request. Capped delays queued one after another saturate at the
+// last instant instead of wrapping around.
 func TestHugeWorkStaysInFlight(t *testing.T) {
 	for _, d := range []Discipline{FCFS, ProcessorSharing} {
 		t.Run(string(d), func(t *testing.T) {
@@ -543,4 +548,6 @@ func TestHugeWorkStaysInFlight(t *testing.T) {
 			assert.Equal(t, uint64(1), w.s.Requests().InFlight())
 		})
 	}
+	assert.Equal(t, sim.Time(math.MaxInt64), later(later(later(0, maxDelay), maxDelay), maxDelay))
+	assert.Equal(t, sim.Time(3*time.Second), later(sim.Time(time.Second), 2*time.Second))
 }

@@ -196,7 +196,7 @@ func (i *Instance) startJob(now sim.Time, k int32, j job) {
 	}
 	c := &i.cpus[k]
 	c.j, c.busy = j, true
-	c.timer = i.s.Schedule(now+sim.Time(i.serviceTime(j.work)), c.fire)
+	c.timer = i.s.Schedule(later(now, i.serviceTime(j.work)), c.fire)
 	if i.cr != nil {
 		i.creditReplan()
 	}
@@ -368,7 +368,7 @@ func (i *Instance) psReschedule(now sim.Time) {
 		return
 	}
 	d := durationOf((i.ps[0].tag - i.psV) / i.psRate())
-	i.psTimer = i.s.Schedule(now+sim.Time(d), i.psFire)
+	i.psTimer = i.s.Schedule(later(now, d), i.psFire)
 }
 
 func (i *Instance) psComplete() {

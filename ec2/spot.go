@@ -154,7 +154,7 @@ func (i *Instance) armSpot() {
 		sp.r = i.s.Stream("ec2/" + i.id + "/spot")
 	}
 	now := i.s.Now()
-	at := now.Add(durationOf(sp.r.ExpFloat64() / rate * float64(time.Hour)))
+	at := later(now, durationOf(sp.r.ExpFloat64()/rate*float64(time.Hour)))
 	at = max(at, now.Add(interruptionNotice))
 	noticeAt := at.Add(-interruptionNotice)
 	rebalanceAt := max(now, noticeAt.Add(-i.e.cfg.Spot.RebalanceLead.Sample(sp.r)))

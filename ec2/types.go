@@ -86,6 +86,11 @@ func (t InstanceType) speed() float64 {
 	return t.Speed
 }
 
+// maxVCPUs bounds a type's vCPUs (the server keeps state per vCPU): well
+// above the largest EC2 types, the 896-vCPU u7i high-memory instances
+// [unverified in nimbus's AWS notes].
+const maxVCPUs = 4096
+
 // Validate checks the figures are usable.
 func (t InstanceType) Validate() error {
 	bad := func(field string, v any) error {
@@ -95,8 +100,8 @@ func (t InstanceType) Validate() error {
 	switch {
 	case t.Name == "" || !strings.Contains(t.Name, "."):
 		return bad("Name", "must be family.size")
-	case t.VCPUs < 1:
-		return bad("VCPUs", t.VCPUs)
+	case t.VCPUs < 1 || t.VCPUs > maxVCPUs:
+		return bad("VCPUs", fmt.Sprintf("%d (want 1 to %d)", t.VCPUs, maxVCPUs))
 	case !finite(t.MemoryGiB) || t.MemoryGiB == 0:
 		return bad("MemoryGiB", t.MemoryGiB)
 	case !finite(t.NetworkGbps):

@@ -77,6 +77,10 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("-work %v: need positive work", *work)
 	case *requests < 1:
 		return fmt.Errorf("-requests %d: need at least 1", *requests)
+	case float64(*requests)*(*work)/float64(*vcpus) > maxRunSeconds:
+		// Virtual time is int64 nanoseconds (about 292 years): an
+		// overloaded queue must still drain inside it.
+		return fmt.Errorf("-requests %d × -work %v / -vcpus %d: more than %g s of work per vCPU", *requests, *work, *vcpus, float64(maxRunSeconds))
 	}
 	res, err := simulate(*vcpus, *rps, *work, *requests, *seed)
 	if err != nil {
@@ -89,6 +93,10 @@ func run(args []string, stdout io.Writer) error {
 	printTable(stdout, res)
 	return nil
 }
+
+// maxRunSeconds bounds the CPU work per vCPU a run may queue (about 32
+// years), far inside virtual time's range.
+const maxRunSeconds = 1e9
 
 // simulate runs one instance until n requests have completed.
 func simulate(c int, lambda, work float64, n int, seed uint64) (Result, error) {

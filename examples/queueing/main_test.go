@@ -40,7 +40,8 @@ func TestRunTableAndErrors(t *testing.T) {
 	assert.Contains(t, out.String(), "M/M/1 queue")
 	assert.Contains(t, out.String(), "unstable", "ρ = 3 has no steady state")
 
-	for _, args := range [][]string{{"-vcpus", "0"}, {"-rps", "-1"}, {"-work", "0"}, {"-requests", "0"}, {"-bogus"}} {
+	for _, args := range [][]string{{"-vcpus", "0"}, {"-rps", "-1"}, {"-work", "0"}, {"-requests", "0"}, {"-bogus"},
+		{"-work", "1e300"}, {"-vcpus", "100000"}} {
 		out.Reset()
 		err := run(args, &out)
 		require.Error(t, err, strings.Join(args, " "))
