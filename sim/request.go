@@ -64,6 +64,8 @@ type Request struct {
 	// Hops records the services the request passed through, in the order
 	// they answered (innermost first).
 	Hops []Hop
+
+	answered bool // set by Send's reply, to catch handlers that answer twice
 }
 
 // Hop is one service's part in a request: it held the request from Enter

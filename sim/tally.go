@@ -108,13 +108,15 @@ func (s *Sim) Send(h Handler, req *Request, done func(*Request, Response)) {
 		req.ID = s.nextReq
 	}
 	req.Start = s.now
+	req.answered = false
 	s.tally.Start()
-	replied := false
+	// The closure captures only values (the flag lives in the request), so
+	// sending costs one allocation.
 	h.Serve(req, func(resp Response) {
-		if replied {
+		if req.answered {
 			panic(fmt.Sprintf("sim: request %d answered twice (second from %q)", req.ID, resp.From))
 		}
-		replied = true
+		req.answered = true
 		s.tally.Finish(resp)
 		if done != nil {
 			done(req, resp)
