@@ -5,7 +5,6 @@ go 1.26
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/cockroachdb/datadriven v1.0.3
-	github.com/goccy/go-yaml v1.19.2
 	github.com/google/btree v1.1.3
 	github.com/miekg/dns v1.1.73
 	github.com/robfig/cron/v3 v3.0.1
