@@ -340,9 +340,15 @@ func (tt timeTicker) Ticks(lo, hi float64) []plot.Tick {
 		return nil
 	}
 	span := time.Duration((hi - lo) * 1e9)
+	// A range that ends at the next midnight still lies within one day.
+	multiDay := span > day || time.Unix(0, int64(lo*1e9)).In(tt.loc).Day() != time.Unix(0, int64(hi*1e9)-1).In(tt.loc).Day()
+	most := time.Duration(8)
+	if multiDay {
+		most = 5 // date-and-time labels are twice as wide
+	}
 	step := tickSteps[len(tickSteps)-1]
 	for _, s := range tickSteps {
-		if span/s <= 8 {
+		if span/s <= most {
 			step = s
 			break
 		}
@@ -351,7 +357,7 @@ func (tt timeTicker) Ticks(lo, hi float64) []plot.Tick {
 	switch {
 	case step >= day:
 		format = "Jan 2"
-	case span > day || time.Unix(0, int64(lo*1e9)).In(tt.loc).Day() != time.Unix(0, int64(hi*1e9)).In(tt.loc).Day():
+	case multiDay:
 		format = "Jan 2 15:04"
 	}
 	first := time.Unix(0, int64(lo*1e9)).In(tt.loc)
