@@ -48,25 +48,16 @@ func (s Stats) CacheHitRatio() float64 {
 
 // minuteAgg collects one minute of AWS/CloudFront metrics.
 type minuteAgg struct {
-	start                  sim.Time
-	open                   bool
-	requests, cacheable    uint64
-	hits, e4, e5           uint64
-	down, up               int64
-	latN                   uint64
-	latSum, latMin, latMax float64
+	start               sim.Time
+	open                bool
+	requests, cacheable uint64
+	hits, e4, e5        uint64
+	down, up            int64
+	originLatency       cloudwatch.StatisticSet // milliseconds
 }
 
 func (m *minuteAgg) recordOriginLatency(d time.Duration) {
-	ms := float64(d) / float64(time.Millisecond)
-	if m.latN == 0 || ms < m.latMin {
-		m.latMin = ms
-	}
-	if m.latN == 0 || ms > m.latMax {
-		m.latMax = ms
-	}
-	m.latN++
-	m.latSum += ms
+	m.originLatency.Add(float64(d) / float64(time.Millisecond))
 }
 
 // billAgg collects one billing period of usage, per geography.
@@ -190,9 +181,10 @@ func (d *Distribution) flushMetrics() {
 	if m.cacheable > 0 {
 		pub("CacheHitRate", pct(m.hits, m.cacheable), cloudwatch.UnitPercent)
 	}
-	if m.latN > 0 {
+	if m.originLatency.SampleCount > 0 {
+		set := m.originLatency
 		d.cf.cfg.Metrics.Publish("AWS/CloudFront", cloudwatch.MetricDatum{MetricName: "OriginLatency", Dimensions: dims, Timestamp: m.start,
-			StatisticValues: &cloudwatch.StatisticSet{SampleCount: float64(m.latN), Sum: m.latSum, Minimum: m.latMin, Maximum: m.latMax},
+			StatisticValues: &set,
 			Unit:            cloudwatch.UnitMilliseconds})
 	}
 	*m = minuteAgg{}

@@ -39,6 +39,19 @@ type StatisticSet struct {
 	SampleCount, Sum, Minimum, Maximum float64
 }
 
+// Add folds one sample into the set, so a service can aggregate a period's
+// samples without keeping them.
+func (s *StatisticSet) Add(v float64) {
+	if s.SampleCount == 0 || v < s.Minimum {
+		s.Minimum = v
+	}
+	if s.SampleCount == 0 || v > s.Maximum {
+		s.Maximum = v
+	}
+	s.SampleCount++
+	s.Sum += v
+}
+
 // MetricDatum is one datapoint as PutMetricData takes it: Value,
 // StatisticValues (when non-nil) or Values with Counts.
 type MetricDatum struct {

@@ -34,23 +34,6 @@ var metricUnits = [nMetrics]cloudwatch.Unit{cloudwatch.UnitPercent, cloudwatch.U
 	cloudwatch.UnitCount, cloudwatch.UnitCount, cloudwatch.UnitCount, cloudwatch.UnitCount, cloudwatch.UnitCount,
 	cloudwatch.UnitCount, cloudwatch.UnitCount}
 
-// sampleSet aggregates the one-minute samples of one period.
-type sampleSet struct {
-	n             int
-	sum, min, max float64
-}
-
-func (s *sampleSet) add(v float64) {
-	if s.n == 0 || v < s.min {
-		s.min = v
-	}
-	if s.n == 0 || v > s.max {
-		s.max = v
-	}
-	s.n++
-	s.sum += v
-}
-
 // snap is the CPU-time integral at a sample instant.
 type snap struct {
 	t   sim.Time
@@ -72,7 +55,7 @@ type monitor struct {
 	cpuAcc        float64 // effective vCPU-ns since the last sample
 	inAcc, outAcc int64
 
-	per [nMetrics]sampleSet
+	per [nMetrics]cloudwatch.StatisticSet
 
 	hist     []snap // snapshots, grown up to historyLen, then a ring
 	histHead int    // index of the oldest snapshot once the ring is full
@@ -99,7 +82,7 @@ func (m *monitor) stop(i *Instance) {
 	m.ticker = nil
 	now := i.s.Now()
 	i.sampleMinute(now)
-	if m.per[mCPU].n > 0 {
+	if m.per[mCPU].SampleCount > 0 {
 		i.publish(sim.Time(int64(now) / int64(m.period) * int64(m.period)))
 	}
 }
@@ -138,17 +121,17 @@ func (i *Instance) sampleMinute(now sim.Time) {
 		}
 		return 1
 	}
-	m.per[mCPU].add(m.cpuAcc / (float64(i.typ.VCPUs) * float64(dt)) * 100)
-	m.per[mNetIn].add(float64(m.inAcc))
-	m.per[mNetOut].add(float64(m.outAcc))
-	m.per[mStatus].add(b(!i.failed && !i.sysFailed))
-	m.per[mStatusInstance].add(b(!i.failed))
-	m.per[mStatusSystem].add(b(!i.sysFailed))
+	m.per[mCPU].Add(m.cpuAcc / (float64(i.typ.VCPUs) * float64(dt)) * 100)
+	m.per[mNetIn].Add(float64(m.inAcc))
+	m.per[mNetOut].Add(float64(m.outAcc))
+	m.per[mStatus].Add(b(!i.failed && !i.sysFailed))
+	m.per[mStatusInstance].Add(b(!i.failed))
+	m.per[mStatusSystem].Add(b(!i.sysFailed))
 	if c := i.cr; c != nil {
-		m.per[mCreditUsage].add(c.usage)
-		m.per[mCreditBalance].add(c.balance + c.launch)
-		m.per[mSurplusBalance].add(c.surplus)
-		m.per[mSurplusCharged].add(c.charged)
+		m.per[mCreditUsage].Add(c.usage)
+		m.per[mCreditBalance].Add(c.balance + c.launch)
+		m.per[mSurplusBalance].Add(c.surplus)
+		m.per[mSurplusCharged].Add(c.charged)
 		c.usage, c.charged = 0, 0
 	}
 	m.cpuAcc, m.inAcc, m.outAcc = 0, 0, 0
@@ -161,13 +144,14 @@ func (i *Instance) publish(ts sim.Time) {
 	pub := i.e.cfg.Metrics
 	for k := range m.per {
 		s := m.per[k]
-		m.per[k] = sampleSet{}
-		if s.n == 0 || pub == nil {
+		m.per[k] = cloudwatch.StatisticSet{}
+		if s.SampleCount == 0 || pub == nil {
 			continue
 		}
 		for _, dims := range i.dims {
+			set := s // each datum gets its own set
 			pub.Publish(Namespace, cloudwatch.MetricDatum{MetricName: metricNames[k], Dimensions: dims, Timestamp: ts,
-				StatisticValues: &cloudwatch.StatisticSet{SampleCount: float64(s.n), Sum: s.sum, Minimum: s.min, Maximum: s.max},
+				StatisticValues: &set,
 				Unit:            metricUnits[k], StorageResolution: 60})
 		}
 	}
