@@ -2,6 +2,8 @@ package route53
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 )
 
@@ -67,4 +69,43 @@ func (e *InvalidChangeBatchError) Is(target error) bool {
 		return target == ErrInvalidInput
 	}
 	return target == ErrInvalidChangeBatch
+}
+
+// isNil reports whether v is nil or holds a nil pointer or func: an
+// interface value that compares non-nil but whose methods would panic
+// (a typed nil such as a (*vpc.VPC)(nil) passed as a VPC).
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Func:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// nilProblem describes a nil or typed-nil value of field ("VPC is nil",
+// "VPC is a nil *vpc.VPC"), or returns "" when v is usable.
+func nilProblem(field string, v any) string {
+	switch {
+	case v == nil:
+		return field + " is nil"
+	case isNil(v):
+		return fmt.Sprintf("%s is a nil %T", field, v)
+	}
+	return ""
+}
+
+// vpcProblem describes why a VPC argument cannot be used: nil, typed nil,
+// or an empty ID (which would stand for "no VPC" in Source.VPC). It
+// returns "" for a usable VPC.
+func vpcProblem(field string, v VPC) string {
+	if p := nilProblem(field, v); p != "" {
+		return p
+	}
+	if v.ID() == "" {
+		return field + " has an empty ID"
+	}
+	return ""
 }

@@ -249,6 +249,9 @@ func (r *Route53) CreateHealthCheck(cfg HealthCheckConfig) (*HealthCheck, error)
 		if c.FailureThreshold < 1 || c.FailureThreshold > 10 {
 			return nil, bad("FailureThreshold %d outside 1–10", c.FailureThreshold)
 		}
+		if c.Endpoint != nil && isNil(c.Endpoint) {
+			return nil, bad("%s; leave it unset to probe IPAddress", nilProblem("Endpoint", c.Endpoint))
+		}
 		if !c.IPAddress.IsValid() && c.FullyQualifiedDomainName == "" && c.Endpoint == nil {
 			return nil, bad("IPAddress or FullyQualifiedDomainName is required")
 		}

@@ -110,6 +110,9 @@ func (r *Route53) NewResolver(cfg ResolverConfig) (*Resolver, error) {
 	if math.Abs(cfg.Location.Lat) > 90 || math.Abs(cfg.Location.Lon) > 180 {
 		return nil, fmt.Errorf("route53: resolver %q: Location %v outside the globe: %w", cfg.Name, cfg.Location, ErrInvalidConfig)
 	}
+	if cfg.Upstream != nil && isNil(cfg.Upstream) {
+		return nil, fmt.Errorf("route53: resolver %q: %s; leave it unset for Route 53: %w", cfg.Name, nilProblem("Upstream", cfg.Upstream), ErrInvalidConfig)
+	}
 	rv := &Resolver{r: r, cfg: cfg, upstream: cfg.Upstream, clientRTT: cfg.ClientRTT, upstreamRTT: cfg.UpstreamRTT,
 		cache: map[cacheKey]*cacheEntry{},
 		src:   Source{IP: cfg.IP, Location: cfg.Location, Country: cfg.Country, Subdivision: cfg.Subdivision}}
@@ -274,6 +277,9 @@ func (r *Route53) NewResolverPool(cfg ResolverPoolConfig) ([]*Resolver, error) {
 	}
 	if cfg.StaleShare < 0 || cfg.StaleShare > 1 || math.IsNaN(cfg.StaleShare) {
 		return nil, fmt.Errorf("route53: resolver pool %q: StaleShare %v outside 0–1: %w", cfg.Name, cfg.StaleShare, ErrInvalidConfig)
+	}
+	if cfg.Upstream != nil && isNil(cfg.Upstream) {
+		return nil, fmt.Errorf("route53: resolver pool %q: %s; leave it unset for Route 53: %w", cfg.Name, nilProblem("Upstream", cfg.Upstream), ErrInvalidConfig)
 	}
 	if cfg.HoldStale == 0 {
 		cfg.HoldStale = DefaultStaleHold

@@ -233,6 +233,16 @@ func New(s *sim.Sim, cfg Config) (*Route53, error) {
 	if cfg.OutsideNegativeTTL == 0 {
 		cfg.OutsideNegativeTTL = 900
 	}
+	// Optional interfaces: unset means none (or the default), but a typed
+	// nil compares non-nil and would panic at first use.
+	for _, f := range []struct {
+		field string
+		v     any
+	}{{"Latency", cfg.Latency}, {"Metrics", cfg.Metrics}, {"Billing", cfg.Billing}, {"Alarms", cfg.Alarms}} {
+		if f.v != nil && isNil(f.v) {
+			return nil, fmt.Errorf("route53: %s; leave it unset for none: %w", nilProblem("Config."+f.field, f.v), ErrInvalidConfig)
+		}
+	}
 	r := &Route53{
 		s: s, cfg: cfg, prices: DefaultPrices(), lat: geo.DefaultLatency(),
 		zones: map[string]*HostedZone{}, public: map[string]*HostedZone{}, private: map[string][]*HostedZone{},
@@ -257,9 +267,17 @@ func (r *Route53) Sim() *sim.Sim { return r.s }
 // RegisterEndpoint makes h answer requests sent to addr: the handler a
 // client reaches after resolving a name to addr, and the endpoint a health
 // check with IPAddress addr probes. A later registration replaces an
-// earlier one.
-func (r *Route53) RegisterEndpoint(addr netip.Addr, h sim.Handler) {
+// earlier one. An invalid addr or a nil h is an error and registers
+// nothing.
+func (r *Route53) RegisterEndpoint(addr netip.Addr, h sim.Handler) error {
+	if !addr.IsValid() {
+		return fmt.Errorf("route53: endpoint: addr is not a valid address: %w", ErrInvalidConfig)
+	}
+	if p := nilProblem("Handler", h); p != "" {
+		return fmt.Errorf("route53: endpoint %v: %s: %w", addr, p, ErrInvalidConfig)
+	}
 	r.endpoints[addr.Unmap()] = h
+	return nil
 }
 
 // Endpoint returns the handler registered for addr.
@@ -272,8 +290,8 @@ func (r *Route53) Endpoint(addr netip.Addr) (sim.Handler, bool) {
 // bucket website, interface endpoint) available as an alias target under
 // its DNS name, so that alias records can name it by AliasTarget.DNSName.
 func (r *Route53) RegisterAliasTarget(t AliasResource) error {
-	if t == nil {
-		return fmt.Errorf("route53: alias target: nil AliasResource: %w", ErrInvalidConfig)
+	if p := nilProblem("AliasResource", t); p != "" {
+		return fmt.Errorf("route53: alias target: %s: %w", p, ErrInvalidConfig)
 	}
 	n, err := CanonicalName(t.DNSName())
 	if err != nil {
@@ -439,13 +457,26 @@ func (x *Resource) Healthy() bool { return x.Health == nil || x.Health() }
 
 // RegisterResource registers res as an alias target (RegisterAliasTarget)
 // and h as the handler at each of its addresses (RegisterEndpoint), so that
-// an alias record names it and clients that resolve it reach h.
+// an alias record names it and clients that resolve it reach h. On an
+// error nothing is registered.
 func (r *Route53) RegisterResource(res AliasResource, h sim.Handler) error {
+	if p := nilProblem("AliasResource", res); p != "" {
+		return fmt.Errorf("route53: resource: %s: %w", p, ErrInvalidConfig)
+	}
+	if p := nilProblem("Handler", h); p != "" {
+		return fmt.Errorf("route53: resource %q: %s: %w", res.DNSName(), p, ErrInvalidConfig)
+	}
+	addrs := res.Addrs()
+	for _, a := range addrs {
+		if !a.IsValid() {
+			return fmt.Errorf("route53: resource %q: Addrs holds an invalid address: %w", res.DNSName(), ErrInvalidConfig)
+		}
+	}
 	if err := r.RegisterAliasTarget(res); err != nil {
 		return err
 	}
-	for _, a := range res.Addrs() {
-		r.RegisterEndpoint(a, h)
+	for _, a := range addrs {
+		r.endpoints[a.Unmap()] = h
 	}
 	return nil
 }

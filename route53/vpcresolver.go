@@ -31,8 +31,8 @@ const (
 // the ENI IPs), and then from public DNS. Private zones and endpoint names
 // need the VPC's enableDnsSupport and enableDnsHostnames.
 func (r *Route53) VPCResolver(v VPC) (*Resolver, error) {
-	if v == nil {
-		return nil, fmt.Errorf("route53: VPC resolver: nil VPC: %w", ErrInvalidConfig)
+	if p := vpcProblem("VPC", v); p != "" {
+		return nil, fmt.Errorf("route53: VPC resolver: %s: %w", p, ErrInvalidConfig)
 	}
 	if rv, ok := r.vpcResolvers[v.ID()]; ok {
 		return rv, nil
@@ -61,8 +61,19 @@ func (r *Route53) VPCResolver(v VPC) (*Resolver, error) {
 	return rv, nil
 }
 
-// ResolverAddr returns the VPC Resolver's address, base + 2.
-func ResolverAddr(v VPC) netip.Addr { return v.PrimaryCIDR().Masked().Addr().Next().Next() }
+// ResolverAddr returns the VPC Resolver's address, base + 2, or the zero
+// Addr when v is nil (or a typed nil) or has no IPv4 primary CIDR, as
+// VPCResolver refuses such VPCs.
+func ResolverAddr(v VPC) netip.Addr {
+	if isNil(v) {
+		return netip.Addr{}
+	}
+	p := v.PrimaryCIDR()
+	if !p.IsValid() || !p.Addr().Is4() {
+		return netip.Addr{}
+	}
+	return p.Masked().Addr().Next().Next()
+}
 
 // dnsAttributes is implemented by *vpc.VPC.
 type dnsAttributes interface {
@@ -194,8 +205,8 @@ func (r *Route53) CreateResolverEndpoint(cfg ResolverEndpointConfig) (*ResolverE
 	if cfg.Direction != "INBOUND" && cfg.Direction != "OUTBOUND" {
 		return nil, bad("Direction %q is not INBOUND or OUTBOUND", cfg.Direction)
 	}
-	if cfg.VPC == nil {
-		return nil, bad("VPC is required")
+	if p := vpcProblem("VPC", cfg.VPC); p != "" {
+		return nil, bad("%s", p)
 	}
 	if len(cfg.IPAddresses) < 2 || len(cfg.IPAddresses) > 6 {
 		return nil, bad("%d IPAddresses outside 2–6", len(cfg.IPAddresses))
@@ -233,8 +244,18 @@ func (r *Route53) CreateResolverEndpoint(cfg ResolverEndpointConfig) (*ResolverE
 }
 
 // RegisterNameserver makes ns answer DNS queries sent to addr, such as an
-// on-premises DNS server that forwarding rules target.
-func (r *Route53) RegisterNameserver(addr netip.Addr, ns Nameserver) { r.nameservers[addr] = ns }
+// on-premises DNS server that forwarding rules target. An invalid addr or
+// a nil ns is an error and registers nothing.
+func (r *Route53) RegisterNameserver(addr netip.Addr, ns Nameserver) error {
+	if !addr.IsValid() {
+		return fmt.Errorf("route53: nameserver: addr is not a valid address: %w", ErrInvalidConfig)
+	}
+	if p := nilProblem("Nameserver", ns); p != "" {
+		return fmt.Errorf("route53: nameserver %v: %s: %w", addr, p, ErrInvalidConfig)
+	}
+	r.nameservers[addr] = ns
+	return nil
+}
 
 // ResolverRuleConfig describes a Resolver rule.
 type ResolverRuleConfig struct {
@@ -306,6 +327,9 @@ func (r *Route53) CreateResolverRule(cfg ResolverRuleConfig) (*ResolverRule, err
 
 // AssociateResolverRule applies a rule to a VPC's Resolver.
 func (r *Route53) AssociateResolverRule(ruleID string, v VPC) error {
+	if p := vpcProblem("VPC", v); p != "" {
+		return fmt.Errorf("route53: resolver rule %s: %s: %w", ruleID, p, ErrInvalidConfig)
+	}
 	for _, rule := range r.rules {
 		if rule.id == ruleID {
 			if rule.endpoint != nil && rule.endpoint.region != v.Region() {

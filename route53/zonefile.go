@@ -24,8 +24,8 @@ func (r *Route53) ImportZoneFile(zoneID string, in io.Reader) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("route53: hosted zone %s: %w", zoneID, ErrNoSuchHostedZone)
 	}
-	if in == nil {
-		return 0, fmt.Errorf("route53: hosted zone %s: import: nil reader: %w", zoneID, ErrInvalidConfig)
+	if p := nilProblem("reader", in); p != "" {
+		return 0, fmt.Errorf("route53: hosted zone %s: import: %s: %w", zoneID, p, ErrInvalidConfig)
 	}
 	zp := dns.NewZoneParser(in, z.name, "")
 	zp.SetIncludeAllowed(false)
@@ -88,8 +88,8 @@ func (r *Route53) ExportZoneFile(zoneID string, out io.Writer) error {
 	if !ok {
 		return fmt.Errorf("route53: hosted zone %s: %w", zoneID, ErrNoSuchHostedZone)
 	}
-	if out == nil {
-		return fmt.Errorf("route53: hosted zone %s: export: nil writer: %w", zoneID, ErrInvalidConfig)
+	if p := nilProblem("writer", out); p != "" {
+		return fmt.Errorf("route53: hosted zone %s: export: %s: %w", zoneID, p, ErrInvalidConfig)
 	}
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "$ORIGIN %s\n", z.name)

@@ -215,8 +215,8 @@ func (r *Route53) CreateHostedZone(cfg HostedZoneConfig) (*HostedZone, error) {
 		return nil, fmt.Errorf("route53: hosted zone %q: 500 hosted zones per account: %w", name, ErrLimitExceeded)
 	}
 	if cfg.PrivateZone {
-		if cfg.VPC == nil {
-			return nil, fmt.Errorf("route53: hosted zone %q: a private zone needs a VPC: %w", name, ErrInvalidConfig)
+		if p := vpcProblem("VPC", cfg.VPC); p != "" {
+			return nil, fmt.Errorf("route53: hosted zone %q: a private zone needs a VPC: %s: %w", name, p, ErrInvalidConfig)
 		}
 		for _, z := range r.private[cfg.VPC.ID()] {
 			if z.name == name {
@@ -320,6 +320,9 @@ func (r *Route53) AssociateVPCWithHostedZone(zoneID string, v VPC) error {
 	z, ok := r.zones[zoneID]
 	if !ok {
 		return fmt.Errorf("route53: hosted zone %s: %w", zoneID, ErrNoSuchHostedZone)
+	}
+	if p := vpcProblem("VPC", v); p != "" {
+		return fmt.Errorf("route53: hosted zone %s: associate: %s: %w", zoneID, p, ErrInvalidConfig)
 	}
 	if !z.private {
 		return fmt.Errorf("route53: hosted zone %s: cannot associate a VPC with a public zone: %w", zoneID, ErrInvalidConfig)
