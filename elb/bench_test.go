@@ -36,7 +36,8 @@ func BenchmarkALBRequest(b *testing.B) {
 			var next func()
 			next = func() {
 				q := &req[n%len(req)]
-				*q = sim.Request{Client: sim.Client{ID: uint64(n % 5000)}, Work: time.Millisecond, Hops: q.Hops[:0]}
+				q.Reset()
+				q.Client, q.Work = sim.Client{ID: uint64(n % 5000)}, time.Millisecond
 				s.Send(lb, q, nil)
 				n++
 				if n < b.N {

@@ -57,7 +57,8 @@ type version struct {
 	class           StorageClass
 	tier            Tier
 	marker          bool
-	x               *extra // rarely-set attributes
+	x               *extra        // rarely-set attributes
+	hdr             *plainHeaders // cached GET headers; see objectHeaders
 }
 
 type extra struct {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -307,11 +308,28 @@ func (b *Bucket) restGet(req *sim.Request, key string, q url.Values, head bool, 
 
 // objectHeaders returns the response headers caches and clients read.
 func (b *Bucket) objectHeaders(v *version, contentRange string) []sim.Header {
+	versioned := b.versioning != Unversioned
+	if v.x == nil && contentRange == "" {
+		if c := v.hdr; c != nil && c.versioned == versioned && c.class == v.class {
+			return c.hs[:c.n:c.n]
+		}
+		c := &plainHeaders{versioned: versioned, class: v.class}
+		etag := v.appendETag(c.etag[:0])
+		hs := append(c.hs[:0], sim.Header{Name: "ETag", Value: unsafe.String(unsafe.SliceData(etag), len(etag))})
+		if versioned {
+			hs = append(hs, sim.Header{Name: "x-amz-version-id", Value: b.versionID(v)})
+		}
+		if v.class != Standard {
+			hs = append(hs, sim.Header{Name: "x-amz-storage-class", Value: v.class.String()})
+		}
+		c.n, v.hdr = uint8(len(hs)), c
+		return hs[:len(hs):len(hs)]
+	}
 	n := 1
 	if v.x != nil {
 		n += 3
 	}
-	if b.versioning != Unversioned {
+	if versioned {
 		n++
 	}
 	if contentRange != "" {
@@ -336,7 +354,7 @@ func (b *Bucket) objectHeaders(v *version, contentRange string) []sim.Header {
 				b.svc.s.Wall(x.restoredUntil).UTC().Format(httpTime) + `"`})
 		}
 	}
-	if b.versioning != Unversioned {
+	if versioned {
 		hs = append(hs, sim.Header{Name: "x-amz-version-id", Value: b.versionID(v)})
 	}
 	if contentRange != "" {

@@ -20,6 +20,19 @@ type (
 	}
 )
 
+// plainHeaders are the GET headers of a version without metadata, built on
+// its first GET and shared by every later response while the storage class
+// and the bucket's versioning they were built for hold. Sharing is safe
+// because responses' headers are read-only (sim.Response.WithHeader
+// copies); it saves an allocation per GET.
+type plainHeaders struct {
+	hs        [3]sim.Header // ETag, x-amz-version-id, x-amz-storage-class
+	n         uint8
+	versioned bool
+	class     StorageClass
+	etag      [etagLen]byte
+}
+
 // maxObjectHeaders is the most headers objectHeaders writes.
 const maxObjectHeaders = 7
 

@@ -36,6 +36,18 @@ type Header struct {
 type Request struct {
 	// ID is unique within a run; Sim.Send assigns it when zero.
 	ID uint64
+	// Start is when the client sent it; Sim.Send sets it.
+	Start Time
+	// Hops records the services the request passed through, in the order
+	// they answered (innermost first).
+	Hops []Hop
+	// answered is set by Send's reply, to catch handlers that answer
+	// twice. ID, Start, Hops and Send's reply state come first so that
+	// completing a request long in flight touches one cache line of it.
+	answered bool
+	sim      *Sim
+	done     func(*Request, Response)
+
 	// Client is who sent it.
 	Client Client
 	// Protocol is "HTTP", "HTTPS", "TCP" or "UDP"; empty means "HTTPS".
@@ -59,13 +71,12 @@ type Request struct {
 	// Work is the CPU time the request needs on one vCPU of the baseline
 	// speed (a vCPU-second is time.Second).
 	Work time.Duration
-	// Start is when the client sent it; Sim.Send sets it.
-	Start Time
-	// Hops records the services the request passed through, in the order
-	// they answered (innermost first).
-	Hops []Hop
 
-	answered bool // set by Send's reply, to catch handlers that answer twice
+	// reply is Send's reply func bound to self; kept across Reset (and
+	// rebound when the struct was copied) so a recycled request sends
+	// without allocating.
+	reply func(Response)
+	self  *Request
 }
 
 // Hop is one service's part in a request: it held the request from Enter
@@ -93,6 +104,14 @@ func (r *Request) Cookie(name string) (string, bool) { return lookup(r.Cookies, 
 
 // SetCookie sets a cookie, replacing any with the same name.
 func (r *Request) SetCookie(name, value string) { r.Cookies = set(r.Cookies, name, value, false) }
+
+// Reset clears an answered request for sending again: every field becomes
+// zero, but Headers, Cookies and Hops keep their capacity and Send's bound
+// reply is kept, so a load generator that recycles requests allocates
+// nothing per request.
+func (r *Request) Reset() {
+	*r = Request{Headers: r.Headers[:0], Cookies: r.Cookies[:0], Hops: r.Hops[:0], reply: r.reply, self: r.self}
+}
 
 // AddHop appends a hop to the request's trace.
 func (r *Request) AddHop(h Hop) { r.Hops = append(r.Hops, h) }

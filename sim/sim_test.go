@@ -235,6 +235,41 @@ func TestDoubleReplyPanics(t *testing.T) {
 	assert.Panics(t, func() { s.Send(h, &Request{}, nil) })
 }
 
+// TestRecycledRequests: a request Reset after its answer is sent again
+// without allocating, keeps its slices' capacity, and each send's done sees
+// its own answer; a copied request is answered as itself, not as the
+// request it was copied from.
+func TestRecycledRequests(t *testing.T) {
+	s := New(Config{})
+	h := HandlerFunc(func(req *Request, reply func(Response)) {
+		req.AddHop(Hop{Service: "test", Status: 200})
+		reply(Response{Status: 200, Bytes: int64(len(req.Path))})
+	})
+	var got []int64
+	done := func(_ *Request, resp Response) { got = append(got, resp.Bytes) }
+	req := &Request{Hops: make([]Hop, 0, 1)}
+	got = make([]int64, 0, 1000) // appending must not count
+	allocs := testing.AllocsPerRun(100, func() {
+		req.Reset()
+		req.Path = "/abc"
+		s.Send(h, req, done)
+		s.Run()
+	})
+	assert.Zero(t, allocs, "sending a recycled request")
+	require.Len(t, got, 101)
+	assert.Equal(t, int64(4), got[100])
+	assert.Len(t, req.Hops, 1, "Reset empties Hops before each send")
+
+	cp := *req
+	cp.Reset()
+	cp.Path = "/longer"
+	var answered []*Request
+	s.Send(h, &cp, func(r *Request, _ Response) { answered = append(answered, r) })
+	s.Run()
+	require.Equal(t, []*Request{&cp}, answered)
+	assert.Equal(t, uint64(102), s.Requests().Completed())
+}
+
 func TestHeadersAndHops(t *testing.T) {
 	req := &Request{}
 	req.SetHeader("Host", "a")

@@ -101,25 +101,30 @@ func (s *Sim) Requests() *Tally { return &s.tally }
 // Send injects a client request into h: it assigns the request an ID if it
 // has none, stamps Start with Now, counts it, and when h replies counts the
 // end and calls done (which may be nil). A handler that replies twice is a
-// bug and panics.
+// bug and panics. A request may be sent again once answered; Reset readies
+// it, and then sending allocates nothing.
 func (s *Sim) Send(h Handler, req *Request, done func(*Request, Response)) {
 	if req.ID == 0 {
 		s.nextReq++
 		req.ID = s.nextReq
 	}
 	req.Start = s.now
-	req.answered = false
+	req.answered, req.sim, req.done = false, s, done
+	if req.self != req {
+		req.self, req.reply = req, req.answer
+	}
 	s.tally.Start()
-	// The closure captures only values (the flag lives in the request), so
-	// sending costs one allocation.
-	h.Serve(req, func(resp Response) {
-		if req.answered {
-			panic(fmt.Sprintf("sim: request %d answered twice (second from %q)", req.ID, resp.From))
-		}
-		req.answered = true
-		s.tally.Finish(resp)
-		if done != nil {
-			done(req, resp)
-		}
-	})
+	h.Serve(req, req.reply)
+}
+
+// answer is the reply func Send gives handlers.
+func (r *Request) answer(resp Response) {
+	if r.answered {
+		panic(fmt.Sprintf("sim: request %d answered twice (second from %q)", r.ID, resp.From))
+	}
+	r.answered = true
+	r.sim.tally.Finish(resp)
+	if r.done != nil {
+		r.done(r, resp)
+	}
 }
