@@ -158,7 +158,8 @@ type Response struct {
 	// "SlowDown" or "NoSuchKey", or a cause such as "QueueFull".
 	Reason string
 	// Headers are the response headers that caches read (Cache-Control,
-	// ETag, Age, ...).
+	// ETag, Age, ...). Services may share one slice between responses, so
+	// treat it as read-only; WithHeader copies.
 	Headers []Header
 }
 
