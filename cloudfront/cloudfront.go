@@ -51,6 +51,7 @@ type node struct {
 	warm    map[*originState]sim.Time // last use of a connection to each origin
 	rec     *node                     // an edge's regional edge cache
 	viewers map[uint64]*viewerConn    // edges: each client's connection
+	idle    idleConns                 // edges: viewers' idle connections
 }
 
 // maxChoiceMemo bounds the memo of edge choices by viewer location.
@@ -59,7 +60,82 @@ const maxChoiceMemo = 1 << 16
 // viewerConn is a viewer's connection to an edge; it stays open for
 // Config.ViewerKeepAlive after its last use.
 type viewerConn struct {
-	last sim.Time
+	id         uint64   // the viewer's Client.ID, its key in node.viewers
+	last       sim.Time // last use: opened, or an answer delivered on it
+	inflight   int      // requests on it not answered yet
+	prev, next *viewerConn
+}
+
+// idleConns lists an edge's viewer connections that have no request in
+// flight, least recently used first. A connection joins at the tail when
+// its last request is answered, at the current instant, so the list stays
+// sorted by last use and the connections past their keep-alive are always
+// at its head.
+type idleConns struct{ head, tail *viewerConn }
+
+func (l *idleConns) push(c *viewerConn) {
+	c.prev, c.next = l.tail, nil
+	if l.tail == nil {
+		l.head = c
+	} else {
+		l.tail.next = c
+	}
+	l.tail = c
+}
+
+func (l *idleConns) remove(c *viewerConn) {
+	if c.prev == nil {
+		l.head = c.next
+	} else {
+		c.prev.next = c.next
+	}
+	if c.next == nil {
+		l.tail = c.prev
+	} else {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+}
+
+// useViewer returns the viewer's connection at edge n for a request sent
+// now, and whether it had to be opened (a new viewer, or one idle longer
+// than keepAlive). It first drops the connections idle longer than
+// keepAlive, oldest first: they are closed in the model and a viewer that
+// comes back opens a new one anyway, so the table holds only viewers
+// answered within the keep-alive and those with requests in flight. Each
+// connection is dropped once per idle spell, so the sweep costs amortised
+// O(1) per request, and it follows the run's order of events, not map
+// order.
+func (n *node) useViewer(id uint64, now sim.Time, keepAlive time.Duration) (*viewerConn, bool) {
+	for c := n.idle.head; c != nil && now.Sub(c.last) > keepAlive; c = n.idle.head {
+		n.idle.remove(c)
+		delete(n.viewers, c.id)
+	}
+	c := n.viewers[id]
+	if c == nil {
+		c = &viewerConn{id: id, last: now, inflight: 1}
+		n.viewers[id] = c
+		return c, true
+	}
+	if c.inflight == 0 {
+		n.idle.remove(c)
+	}
+	c.inflight++
+	// A connection whose requests are in flight is not dropped, but the
+	// keep-alive still counts from its last use, as before pruning.
+	if now.Sub(c.last) > keepAlive {
+		c.last = now
+		return c, true
+	}
+	return c, false
+}
+
+// release records an answer delivered on c at now.
+func (n *node) release(c *viewerConn, now sim.Time) {
+	c.last = now
+	if c.inflight--; c.inflight == 0 {
+		n.idle.push(c)
+	}
 }
 
 type choiceKey struct {

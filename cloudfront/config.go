@@ -65,7 +65,9 @@ type Config struct {
 	// ViewerKeepAlive is how long an idle viewer connection stays open at
 	// an edge, so the viewer's next request skips the handshakes. Default
 	// 60 s, an assumption (browsers and CloudFront both close idle
-	// connections after tens of seconds). Connections are per Client.ID.
+	// connections after tens of seconds). Connections are per Client.ID;
+	// an edge forgets those idle for longer, so its memory follows the
+	// viewers active within the keep-alive, not all viewers of the run.
 	ViewerKeepAlive time.Duration
 	// InvalidationTime is how long an invalidation takes to complete.
 	// Default 60 s, an assumption: AWS says invalidations usually finish

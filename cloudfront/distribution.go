@@ -225,20 +225,15 @@ func (d *Distribution) Serve(req *sim.Request, reply func(sim.Response)) {
 	// after lookup sets it, but is cleared so an old entry is not kept.
 	vr.stale = nil
 	pre := c.rtt / 2
-	conn := c.n.viewers[req.Client.ID]
-	if conn == nil {
-		conn = &viewerConn{last: -1}
-		c.n.viewers[req.Client.ID] = conn
-	}
-	if conn.last < 0 || s.Now().Sub(conn.last) > d.cf.cfg.ViewerKeepAlive {
+	// A new connection is held from now, so that requests the client
+	// sends meanwhile reuse it.
+	conn, opened := c.n.useViewer(req.Client.ID, s.Now(), d.cf.cfg.ViewerKeepAlive)
+	if opened {
 		rounds := 1 // TCP
 		if vr.https {
 			rounds += d.cf.cfg.TLSRoundTrips
 		}
 		pre += time.Duration(rounds) * c.rtt
-		// Hold the new connection from now, so that requests the client
-		// sends meanwhile reuse it.
-		conn.last = s.Now()
 	}
 	vr.conn = conn
 	s.After(pre, vr.atEdgeFn)
@@ -449,7 +444,7 @@ func (vr *viewerReq) finishAtEdge(result, detailed string, delay time.Duration) 
 func (vr *viewerReq) finish() {
 	d := vr.d
 	now := d.cf.s.Now()
-	vr.conn.last = now
+	vr.edge.release(vr.conn, now)
 	d.account(vr, now)
 	vr.req.AddHop(sim.Hop{Service: "cloudfront", Name: d.id, Enter: vr.req.Start, Leave: now, Status: vr.resp.Status})
 	reply, resp := vr.reply, vr.resp
