@@ -156,6 +156,11 @@ type Config struct {
 	// ShuttingDownTime is shutting-down → terminated; default Constant(5 s)
 	// [assumption].
 	ShuttingDownTime Delay
+	// TerminatedVisibility is how long a terminated instance stays listed
+	// by Instances and found by Instance after it reaches terminated;
+	// default DefaultTerminatedVisibility. Its bills and metrics are final
+	// before then, so forgetting it changes neither.
+	TerminatedVisibility time.Duration
 
 	// PublicIPPool is where auto-assigned public IPv4 addresses come from
 	// when the subnet is not a *vpc.Subnet; default 3.80.0.0/12
@@ -181,6 +186,11 @@ type Config struct {
 	Spot SpotConfig
 }
 
+// DefaultTerminatedVisibility is Config.TerminatedVisibility's default: the
+// TerminateInstances API reference says "terminated instances remain
+// visible after termination (for approximately one hour)".
+const DefaultTerminatedVisibility = time.Hour
+
 func (c *Config) setDefaults() {
 	if c.Region == "" {
 		c.Region = "us-east-1"
@@ -190,6 +200,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BillingPeriod == 0 {
 		c.BillingPeriod = time.Hour
+	}
+	if c.TerminatedVisibility == 0 {
+		c.TerminatedVisibility = DefaultTerminatedVisibility
 	}
 	def := func(d *Delay, v Delay) {
 		if *d == nil {
@@ -246,6 +259,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.BillingPeriod < 0:
 		return bad("BillingPeriod", c.BillingPeriod)
+	case c.TerminatedVisibility < 0:
+		return bad("TerminatedVisibility", c.TerminatedVisibility)
 	case !c.PublicIPPool.Addr().Is4():
 		return bad("PublicIPPool", c.PublicIPPool)
 	case math.IsNaN(c.PublicIPv4HourlyRate):

@@ -14,7 +14,11 @@
 // stopping, resumes after Config.ResumeTime and skips the application
 // warm-up. Stop/start keeps the private IP and changes the public one.
 // Subscribers (EC2.Subscribe) see EventBridge-style state changes, status
-// changes, spot interruption warnings and rebalance recommendations.
+// changes, spot interruption warnings and rebalance recommendations. As in
+// DescribeInstances, a terminated instance stays listed (EC2.Instances,
+// EC2.Instance) for Config.TerminatedVisibility, about an hour, and is then
+// forgotten, so long runs with churn keep only the live and recently
+// terminated instances; EC2.Launches counts every launch.
 //
 // # Serving model
 //

@@ -21,6 +21,13 @@ type EC2 struct {
 	instances []*Instance
 	byID      map[string]*Instance
 	live      int // instances not yet terminated and hosts not released
+	launches  int
+
+	// expiring holds the terminated instances still visible, in the order
+	// they terminated (so by terminated time); forgotten counts the
+	// instances dropped from byID but not yet compacted out of instances.
+	expiring  []*Instance
+	forgotten int
 
 	subs    []subscriber
 	nextSub int
@@ -60,14 +67,58 @@ func (e *EC2) Region() string { return e.cfg.Region }
 // launchable.
 func (e *EC2) Catalog() *Catalog { return e.cfg.Catalog }
 
-// Instance returns the instance with the given ID (terminated ones too).
+// Instance returns the instance with the given ID, terminated ones too
+// for Config.TerminatedVisibility after they terminated, like
+// DescribeInstances.
 func (e *EC2) Instance(id string) (*Instance, bool) {
+	e.forget()
 	i, ok := e.byID[id]
 	return i, ok
 }
 
-// Instances returns every instance in launch order, terminated ones too.
-func (e *EC2) Instances() []*Instance { return append([]*Instance(nil), e.instances...) }
+// Instances returns the instances in launch order, terminated ones too for
+// Config.TerminatedVisibility after they terminated, like
+// DescribeInstances.
+func (e *EC2) Instances() []*Instance {
+	e.forget()
+	if len(e.instances) == e.forgotten {
+		return nil
+	}
+	out := make([]*Instance, 0, len(e.instances)-e.forgotten)
+	for _, i := range e.instances {
+		if !i.forgotten {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Launches returns how many instances the run has launched, including
+// those terminated and no longer listed.
+func (e *EC2) Launches() int { return e.launches }
+
+// forget drops the instances terminated at least TerminatedVisibility ago
+// from the ID index, oldest first, and compacts the listing once they make
+// up half of it. Every instance is dropped once and compacted away after
+// at most as many others, so the sweep costs amortised O(1) per instance;
+// memory follows the live and recently terminated instances, not every
+// instance of the run. Callers run it before reading, so what they see
+// depends on the virtual time only, not on when the last sweep ran.
+func (e *EC2) forget() {
+	now := e.s.Now()
+	for len(e.expiring) > 0 && now.Sub(e.expiring[0].terminatedAt) >= e.cfg.TerminatedVisibility {
+		i := e.expiring[0]
+		e.expiring[0] = nil
+		e.expiring = e.expiring[1:]
+		delete(e.byID, i.id)
+		i.forgotten = true
+		e.forgotten++
+	}
+	if e.forgotten > 0 && 2*e.forgotten >= len(e.instances) {
+		e.instances = slices.DeleteFunc(e.instances, func(i *Instance) bool { return i.forgotten })
+		e.forgotten = 0
+	}
+}
 
 // EventKind names an EventBridge-style EC2 event.
 type EventKind string
@@ -178,9 +229,11 @@ func (e *EC2) Launch(spec LaunchSpec) (*Instance, error) {
 	i.from = "ec2:" + i.id
 	i.dims[0][0].Value = i.id
 	i.res.ID = i.id
+	e.forget()
 	e.instances = append(e.instances, i)
 	e.byID[i.id] = i
 	e.live++
+	e.launches++
 	e.startBillingTicker()
 	if e.s.Tracing() {
 		e.s.Trace("ec2", "RunInstances", i.id, sim.F("type", t.Name), sim.F("subnet", spec.Subnet.ID()),

@@ -63,15 +63,17 @@ type Instance struct {
 	pubBilledTo sim.Time
 	eni         *vpc.NetworkInterface // the VPC's ENI holding a VPC public IP
 
-	state       State
-	launchTime  sim.Time
-	stateTimer  sim.Timer
-	readyTimer  sim.Timer
-	ready       bool
-	readyAt     sim.Time
-	warm        bool // memory kept across hibernation: no warm-up
-	hibernating bool // stopping because of hibernation
-	hibernated  bool // stopped by hibernation
+	state        State
+	launchTime   sim.Time
+	terminatedAt sim.Time
+	forgotten    bool // terminated and no longer listed by EC2
+	stateTimer   sim.Timer
+	readyTimer   sim.Timer
+	ready        bool
+	readyAt      sim.Time
+	warm         bool // memory kept across hibernation: no warm-up
+	hibernating  bool // stopping because of hibernation
+	hibernated   bool // stopped by hibernation
 
 	failed, sysFailed bool
 	impair            float64
@@ -424,6 +426,9 @@ func (i *Instance) toTerminated() {
 		h.used -= i.typ.VCPUs
 	}
 	from := i.enter(StateTerminated)
+	i.terminatedAt = i.s.Now()
+	i.e.expiring = append(i.e.expiring, i)
+	i.e.forget()
 	i.e.gone()
 	i.announce(from)
 }

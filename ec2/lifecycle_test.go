@@ -451,6 +451,7 @@ func TestConfigValidation(t *testing.T) {
 		{"IPv6 public pool", Config{PublicIPPool: mustPrefix("2600:1f18::/64")}, "PublicIPPool"},
 		{"negative premium", Config{DedicatedPremium: -0.1}, "DedicatedPremium"},
 		{"tiny price interval", Config{Spot: SpotConfig{PriceInterval: time.Millisecond}}, "Spot.PriceInterval"},
+		{"negative terminated visibility", Config{TerminatedVisibility: -time.Second}, "TerminatedVisibility"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := New(s, tc.cfg)
