@@ -142,8 +142,12 @@ func run(o options) (Result, error) {
 	}
 	primary := &server{s: s, name: "primary:us-east-1", up: true}
 	secondary := &server{s: s, name: "secondary:eu-west-1", up: true}
-	r.RegisterEndpoint(primaryIP, primary)
-	r.RegisterEndpoint(secondaryIP, secondary)
+	if err := r.RegisterEndpoint(primaryIP, primary); err != nil {
+		return Result{}, err
+	}
+	if err := r.RegisterEndpoint(secondaryIP, secondary); err != nil {
+		return Result{}, err
+	}
 
 	hc, err := r.CreateHealthCheck(route53.HealthCheckConfig{Name: "primary", Type: route53.CheckHTTP, IPAddress: primaryIP,
 		FullyQualifiedDomainName: "www.example.com", ResourcePath: "/health", RequestInterval: o.Interval,

@@ -130,7 +130,7 @@ func (sh *shop) result(c config, end sim.Time) Result {
 	ds := sh.dist.Stats()
 	r.CDN = CDN{Requests: ds.Requests, HitRatio: round(ds.CacheHitRatio()), OriginRequests: ds.OriginRequests}
 	r.S3Reads = sh.s3Reads
-	r.Instances.Launched = len(sh.ec2.Instances())
+	r.Instances.Launched = sh.ec2.Launches()
 	r.Instances.FinalDesired = sh.fleet.Desired()
 	for _, a := range sh.cw.DescribeAlarms() {
 		n := 0
