@@ -112,8 +112,9 @@ func (q *queue) push(at Time, fn func()) Timer {
 	i := q.alloc(at, fn)
 	q.live++
 	q.place(i)
-	if 2*len(q.heads) < buckets(q.live+q.dead) {
-		// Grown past the window the bucket count was sized for.
+	if 4*(q.live+q.dead)/perBucket > 2*len(q.heads) {
+		// Grown past the window the bucket count was sized for: the same
+		// test as 2*len(q.heads) < buckets(n), without buckets' loop.
 		q.rebuild(q.want)
 	}
 	return Timer{slot: i, gen: q.slots[i].gen}

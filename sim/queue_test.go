@@ -172,3 +172,12 @@ func TestFarTimersDoNotCauseRebuildStorms(t *testing.T) {
 	}
 	assert.Less(t, s.q.rebuilds-before, 10)
 }
+
+// TestGrowthTest: push's loop-free growth test agrees with buckets.
+func TestGrowthTest(t *testing.T) {
+	for l := minBuckets; l <= 1<<22; l <<= 1 {
+		for _, n := range []int{0, 1, l/2 - 1, l / 2, l/2 + 1, l - 1, l, l + 1, 2*l - 1, 2 * l, 2*l + 1, 4 * l} {
+			require.Equal(t, 2*l < buckets(n), 4*n/perBucket > 2*l, "heads %d, n %d", l, n)
+		}
+	}
+}
