@@ -34,6 +34,8 @@ type CloudWatch struct {
 	index  map[uint64]*series
 	all    []*series // creation order
 	nextGC sim.Time
+	// packBuf is scratch space for sealing buckets at compaction.
+	packBuf []byte
 
 	stages []*stage // FIFO by arrival
 	head   int
@@ -209,7 +211,7 @@ func (cw *CloudWatch) compact() {
 	cw.nextGC = now + sim.Time(cw.cfg.CompactionInterval)
 	live := cw.all[:0]
 	for _, s := range cw.all {
-		if s.compact(now) && s.seen {
+		if s.compact(now, &cw.packBuf) && s.seen {
 			cw.unlink(s)
 			continue
 		}

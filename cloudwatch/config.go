@@ -46,9 +46,10 @@ type Config struct {
 	// the example.
 	EvaluationRangeExtra int
 	// CompactionInterval is how often (in virtual time, checked when data is
-	// published) aged data is rolled up into coarser resolutions and expired
-	// data dropped. Default 1 h; a finer tier may hold up to one interval of
-	// data past its retention.
+	// published) aged data is rolled up into coarser resolutions, expired
+	// data dropped and the buckets written since the last compaction packed.
+	// Default 1 h; a finer tier may hold up to one interval of data past its
+	// retention, and the last interval's percentile sketches stay dense.
 	CompactionInterval time.Duration
 }
 

@@ -5,11 +5,11 @@ import (
 	"slices"
 )
 
-// rawLimit is how many samples a bucket always keeps verbatim: percentiles
-// and trimmed means over at most this many samples are exact. 64 keeps a
+// rawLimit is how many samples a bucket keeps verbatim: percentiles and
+// trimmed means over at most this many samples are exact. 64 keeps a
 // one-value-per-minute metric exact even after it is rolled up into 1-hour
-// buckets (60 samples). Beyond it, samples stay raw while they take no more
-// room than a sketch of their range would (see rawFits).
+// buckets (60 samples). Beyond it the sketch is smaller: once packed it
+// costs a few bits per 2% step of the range, raw samples 8 bytes each.
 const rawLimit = 64
 
 // sketchGamma is the ratio between the bounds of adjacent sketch buckets. A
@@ -37,19 +37,6 @@ type logStore struct {
 
 func sketchIndex(v float64) int32 { return int32(math.Ceil(math.Log(v) / sketchLogGamma)) }
 
-// sketchSpan returns how many sketch buckets values in [lo, hi] of one sign
-// occupy (a dense sketch holds a float64 for each), or 0 when the range
-// touches zero and the span is unbounded.
-func sketchSpan(lo, hi float64) int {
-	switch {
-	case lo > 0:
-		return int(sketchIndex(hi)-sketchIndex(lo)) + 1
-	case hi < 0:
-		return int(sketchIndex(-lo)-sketchIndex(-hi)) + 1
-	}
-	return 0
-}
-
 func sketchValue(i int32) float64 { return math.Exp(float64(i)*sketchLogGamma) * sketchRepScale }
 
 func (s *logStore) add(i int32, c float64) {
@@ -59,10 +46,19 @@ func (s *logStore) add(i int32, c float64) {
 		s.counts = append(s.counts, c)
 		return
 	case i < s.off:
-		n := int(s.off - i)
-		grown := make([]float64, n+len(s.counts), n+cap(s.counts))
-		copy(grown[n:], s.counts)
-		s.counts, s.off = grown, i
+		// A new lowest bucket: shift in place when the capacity allows (a
+		// reset store keeps its array), else grow with room to spare.
+		n, l := int(s.off-i), len(s.counts)
+		if l+n <= cap(s.counts) {
+			s.counts = s.counts[:l+n]
+			copy(s.counts[n:], s.counts[:l])
+			clear(s.counts[:n])
+		} else {
+			grown := make([]float64, l+n, 2*(l+n))
+			copy(grown[n:], s.counts)
+			s.counts = grown
+		}
+		s.off = i
 	case int(i-s.off) >= len(s.counts):
 		s.counts = append(s.counts, make([]float64, int(i-s.off)+1-len(s.counts))...)
 	}
@@ -94,6 +90,8 @@ func (k *sketch) merge(o *sketch) {
 	k.zero += o.zero
 }
 
+func (k *sketch) empty() bool { return len(k.pos.counts) == 0 && len(k.neg.counts) == 0 && k.zero == 0 }
+
 func (k *sketch) reset() {
 	k.pos.counts = k.pos.counts[:0]
 	k.neg.counts = k.neg.counts[:0]
@@ -102,45 +100,50 @@ func (k *sketch) reset() {
 
 // agg aggregates the samples of one bucket or period: the statistic set is
 // exact; the distribution is exact (raw) up to rawLimit samples, then a
-// sketch. dist is false when a statistic set that cannot be expanded into
+// sketch. noDist is set when a statistic set that cannot be expanded into
 // samples was added: as in CloudWatch, percentiles are then unavailable.
 type agg struct {
 	n, sum, min, max float64
 	raw              []float64
-	sk               *sketch
-	noDist           bool
-	sorted           bool
+	sk               *aggSketch
 	// inline holds a bucket's first sample, so a metric published once per
 	// period costs no allocation beyond its bucket.
 	inline [1]float64
+	noDist bool
+	sorted bool
+	// sealed belongs to the store: the bucket was sealed and is not on its
+	// tier's dirty list (see tier.bucketAt). It sits in agg's padding, where
+	// it costs nothing; in bucket it would cost 8 bytes.
+	sealed bool
+}
+
+// aggSketch is an agg's distribution beyond rawLimit samples: a dense
+// sketch while it is written, packed once its bucket is sealed (see
+// appendPacked). Behind a pointer, the packed form costs nothing to the
+// buckets of metrics without percentiles. packed is set only while dense is
+// nil or empty; it is immutable, so merging it into an empty agg shares it.
+type aggSketch struct {
+	dense  *sketch
+	packed string
 }
 
 func (a *agg) reset() {
 	a.n, a.sum, a.min, a.max = 0, 0, 0, 0
 	a.raw = a.raw[:0]
-	if a.sk != nil {
-		a.sk.reset()
+	if k := a.sk; k != nil {
+		k.packed = ""
+		if k.dense != nil {
+			k.dense.reset()
+		}
 	}
 	a.noDist, a.sorted = false, false
 }
 
-// rawFits reports whether k more samples can be kept raw (a.min and a.max
-// already cover them): always up to rawLimit or the capacity already
-// allocated, beyond that while the raw samples cost no more memory than a
-// dense sketch of their range. A metric with a few hundred samples a minute
-// then costs one float64 per sample instead of a sketch spanning the whole
-// range (about 5 KB for response times over three orders of magnitude), and
-// its percentiles stay exact. The capacity check keeps the span computation
-// (two logarithms) off the per-sample path: it runs as the slice grows.
-func (a *agg) rawFits(k int) bool {
-	n := len(a.raw) + k
-	return n <= rawLimit || n <= cap(a.raw) || n <= sketchSpan(a.min, a.max)
-}
-
-// sketchMode reports whether the distribution lives in the sketch. A reset
+// sketchMode reports whether the distribution lives in a sketch. A reset
 // scratch agg keeps its sketch allocated but empty, so the raw slice decides.
 func (a *agg) sketchMode() bool {
-	return a.sk != nil && (len(a.sk.pos.counts) > 0 || len(a.sk.neg.counts) > 0 || a.sk.zero > 0)
+	k := a.sk
+	return k != nil && (k.packed != "" || (k.dense != nil && !k.dense.empty()))
 }
 
 func (a *agg) addStats(n, sum, lo, hi float64) {
@@ -160,13 +163,12 @@ func (a *agg) add(v float64) {
 	if a.noDist {
 		return
 	}
-	if !a.sketchMode() && a.rawFits(1) {
+	if !a.sketchMode() && len(a.raw) < rawLimit {
 		a.raw = append(a.raw, v)
 		a.sorted = false
 		return
 	}
-	a.toSketch()
-	a.sk.add(v, 1)
+	a.toSketch().add(v, 1)
 }
 
 // addN records c samples of value v (from Values/Counts or a statistic set
@@ -179,15 +181,14 @@ func (a *agg) addN(v, c float64) {
 	if a.noDist {
 		return
 	}
-	if !a.sketchMode() && c == math.Trunc(c) && c <= 1<<20 && a.rawFits(int(c)) {
+	if !a.sketchMode() && c == math.Trunc(c) && c <= rawLimit && len(a.raw)+int(c) <= rawLimit {
 		for range int(c) {
 			a.raw = append(a.raw, v)
 		}
 		a.sorted = false
 		return
 	}
-	a.toSketch()
-	a.sk.add(v, c)
+	a.toSketch().add(v, c)
 }
 
 // addSet records a statistic set. CloudWatch can compute percentiles from a
@@ -217,14 +218,25 @@ func (a *agg) dropDist() {
 	a.sk = nil
 }
 
-func (a *agg) toSketch() {
+// toSketch makes the distribution a dense sketch that can be written, and
+// returns it: it unpacks a packed sketch, or moves the raw samples in.
+func (a *agg) toSketch() *sketch {
 	if a.sk == nil {
-		a.sk = &sketch{}
+		a.sk = &aggSketch{}
+	}
+	k := a.sk
+	if k.dense == nil {
+		k.dense = &sketch{}
+	}
+	if k.packed != "" {
+		k.dense.addPacked(k.packed)
+		k.packed = ""
 	}
 	for _, v := range a.raw {
-		a.sk.add(v, 1)
+		k.dense.add(v, 1)
 	}
 	a.raw = nil
+	return k.dense
 }
 
 // merge adds b's samples to a.
@@ -232,6 +244,7 @@ func (a *agg) merge(b *agg) {
 	if b.n == 0 {
 		return
 	}
+	empty := a.n == 0
 	a.addStats(b.n, b.sum, b.min, b.max)
 	if a.noDist {
 		return
@@ -240,18 +253,50 @@ func (a *agg) merge(b *agg) {
 		a.dropDist()
 		return
 	}
-	if !a.sketchMode() && !b.sketchMode() && a.rawFits(len(b.raw)) {
+	switch {
+	case empty && b.sk != nil && b.sk.packed != "":
+		if a.sk == nil {
+			a.sk = &aggSketch{}
+		}
+		a.sk.packed = b.sk.packed
+	case !a.sketchMode() && !b.sketchMode() && len(a.raw)+len(b.raw) <= rawLimit:
 		a.raw = append(a.raw, b.raw...)
 		a.sorted = false
-		return
+	default:
+		k := a.toSketch()
+		switch {
+		case !b.sketchMode():
+			for _, v := range b.raw {
+				k.add(v, 1)
+			}
+		case b.sk.packed != "":
+			k.addPacked(b.sk.packed)
+		default:
+			k.merge(b.sk.dense)
+		}
 	}
-	a.toSketch()
-	if b.sketchMode() {
-		a.sk.merge(b.sk)
-		return
+}
+
+// seal makes a stored bucket's distribution compact once it is no longer
+// being written: a dense sketch is packed (buf is scratch space for the
+// encoding), raw samples lose the spare capacity append left them.
+func (a *agg) seal(buf *[]byte) {
+	if k := a.sk; k != nil {
+		if k.dense != nil && !k.dense.empty() {
+			*buf = k.dense.appendPacked((*buf)[:0])
+			k.packed = string(*buf)
+		}
+		k.dense = nil
+		if k.packed == "" {
+			a.sk = nil
+		}
 	}
-	for _, v := range b.raw {
-		a.sk.add(v, 1)
+	switch {
+	case len(a.raw) == 1:
+		a.inline[0] = a.raw[0]
+		a.raw = a.inline[:1:1]
+	case cap(a.raw) > len(a.raw):
+		a.raw = slices.Clone(a.raw)
 	}
 }
 
@@ -271,18 +316,21 @@ func (a *agg) each(fn func(v, c float64) bool) {
 		return
 	}
 	clamp := func(v float64) float64 { return min(max(v, a.min), a.max) }
-	neg := &a.sk.neg
-	for j := len(neg.counts) - 1; j >= 0; j-- {
-		if c := neg.counts[j]; c != 0 && !fn(clamp(-sketchValue(neg.off+int32(j))), c) {
+	if p := a.sk.packed; p != "" {
+		eachPacked(p, func(v, c float64) bool { return fn(clamp(v), c) })
+		return
+	}
+	k := a.sk.dense
+	for j := len(k.neg.counts) - 1; j >= 0; j-- {
+		if c := k.neg.counts[j]; c != 0 && !fn(clamp(-sketchValue(k.neg.off+int32(j))), c) {
 			return
 		}
 	}
-	if a.sk.zero != 0 && !fn(clamp(0), a.sk.zero) {
+	if k.zero != 0 && !fn(clamp(0), k.zero) {
 		return
 	}
-	pos := &a.sk.pos
-	for j, c := range pos.counts {
-		if c != 0 && !fn(clamp(sketchValue(pos.off+int32(j))), c) {
+	for j, c := range k.pos.counts {
+		if c != 0 && !fn(clamp(sketchValue(k.pos.off+int32(j))), c) {
 			return
 		}
 	}

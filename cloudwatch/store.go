@@ -54,7 +54,9 @@ func chunkLess(a, b chunkRef) bool { return a.start < b.start }
 // tier holds one resolution's buckets ordered by time, in a B-tree of
 // chunks. hot is the bucket written last, so a stream of datapoints for the
 // current period skips the search; newest is the newest chunk, which holds
-// the last few periods that alarm evaluations read.
+// the last few periods that alarm evaluations read. dirty lists the buckets
+// written since the last compaction, which seals them (agg.seal): buckets
+// take writes in a dense form and are stored packed.
 type tier struct {
 	tierSpec
 	tree   *btree.BTreeG[chunkRef]
@@ -63,6 +65,7 @@ type tier struct {
 	n      int      // buckets held
 	slab   []bucket // unused buckets, allocated together
 	slabN  int      // size of the last slab
+	dirty  []*bucket
 }
 
 // btreeDegree is the B-tree node degree; 32 keeps nodes about a cache page.
@@ -86,7 +89,21 @@ func (tr *tier) newBucket(start sim.Time) *bucket {
 	tr.slab = tr.slab[1:]
 	b.start = start
 	b.raw = b.inline[:0:1]
+	tr.dirty = append(tr.dirty, b)
 	return b
+}
+
+// seal seals the buckets written since the last call. The hot bucket may be
+// written again: writes to sealed buckets go through bucketAt, which puts
+// them back on the dirty list.
+func (tr *tier) seal(buf *[]byte) {
+	for _, b := range tr.dirty {
+		b.seal(buf)
+		b.sealed = true
+	}
+	clear(tr.dirty)
+	tr.dirty = tr.dirty[:0]
+	tr.hot = nil
 }
 
 // bucketAt returns the bucket containing t, creating it if needed.
@@ -113,8 +130,13 @@ func (tr *tier) bucketAt(t sim.Time) *bucket {
 		var found bool
 		i, found = slices.BinarySearchFunc(c.bs, start, func(x *bucket, t sim.Time) int { return cmp.Compare(x.start, t) })
 		if found {
-			tr.hot = c.bs[i]
-			return c.bs[i]
+			b := c.bs[i]
+			if b.sealed {
+				b.sealed = false
+				tr.dirty = append(tr.dirty, b)
+			}
+			tr.hot = b
+			return b
 		}
 	}
 	b := tr.newBucket(start)
@@ -271,9 +293,10 @@ func (s *series) touch(t sim.Time) {
 }
 
 // compact rolls buckets that have outlived their tier's retention into the
-// next coarser tier and drops those past the last one. It reports whether
-// the series holds no data any more.
-func (s *series) compact(now sim.Time) bool {
+// next coarser tier, drops those past the last one and seals the buckets
+// written since the last compaction (buf is scratch space). It reports
+// whether the series holds no data any more.
+func (s *series) compact(now sim.Time, buf *[]byte) bool {
 	empty := true
 	for i := range s.tiers {
 		tr := &s.tiers[i]
@@ -288,6 +311,7 @@ func (s *series) compact(now sim.Time) bool {
 				s.tiers[i+1].bucketAt(b.start).merge(&b.agg)
 			}
 		}
+		tr.seal(buf)
 		if tr.n > 0 {
 			empty = false
 		}

@@ -104,7 +104,8 @@ func exactStat(sorted []float64, st statistic) float64 {
 }
 
 // TestExtendedStatistics checks percentiles and trimmed statistics: exact
-// (equal) up to rawLimit samples, within 1% (the sketch's bound) beyond.
+// (equal) up to rawLimit samples, within 1% (the sketch's bound) beyond,
+// and the same, bit for bit, once the bucket is sealed (packed).
 func TestExtendedStatistics(t *testing.T) {
 	names := []string{"p0", "p1", "p50", "p90", "p99", "p99.9", "p100", "tm90", "tm99", "IQM", "TM(10%:90%)",
 		"TM(:95%)", "wm90", "WM(5%:95%)", "tc90", "ts90", "TC(20:40)", "TS(20:40)", "PR(:30)", "TM(15:)"}
@@ -121,12 +122,20 @@ func TestExtendedStatistics(t *testing.T) {
 			}
 			a.add(xs[i])
 		}
+		var sealed agg
+		sealed.merge(&a)
+		var buf []byte
+		sealed.seal(&buf)
+		require.Equal(t, n > rawLimit, sealed.sk != nil && sealed.sk.packed != "", "n=%d", n)
 		sorted := slices.Sorted(slices.Values(xs))
 		for _, name := range names {
 			st, err := parseStatistic(name)
 			require.NoError(t, err, name)
 			want := exactStat(sorted, st)
 			got, ok := a.value(&st)
+			fromSealed, okSealed := sealed.value(&st)
+			assert.Equal(t, ok, okSealed, "%s n=%d", name, n)
+			assert.Equal(t, got, fromSealed, "%s n=%d: sealed", name, n)
 			if math.IsNaN(want) { // empty trimmed range
 				assert.False(t, ok, "%s n=%d", name, n)
 				continue
@@ -383,42 +392,57 @@ func TestListMetrics(t *testing.T) {
 	assert.True(t, strings.HasPrefix(all[0].Namespace, "AWS/"))
 }
 
-// TestRawWhileCheaperThanSketch: beyond rawLimit a bucket keeps its samples
-// raw (percentiles stay exact) while they take no more room than a dense
-// sketch of their range, one float64 per γ = 1.02 step: [0.001, 1] spans
-// ln(1000)/ln(1.02) ≈ 349 steps, [1, 1.5] about 21.
-func TestRawWhileCheaperThanSketch(t *testing.T) {
+// TestRawUpToRawLimit: a bucket keeps its samples raw (percentiles exact)
+// up to rawLimit of them, whether they come one by one, with counts or by
+// merging, and a sketch beyond (within 1%: a packed sketch costs a few bits
+// per 2% step, raw samples 8 bytes each). Sealing raw samples trims their
+// spare capacity and keeps them exact.
+func TestRawUpToRawLimit(t *testing.T) {
 	for _, tc := range []struct {
-		n      int
-		lo, hi float64
-		sketch bool
+		n, counted, merged int // samples: one by one, through addN, in a merged agg
+		lo, hi             float64
 	}{
-		{300, 0.001, 1, false},
-		{5000, 0.001, 1, true},
-		{300, 1, 1.5, true},
-		{300, -1, -0.001, false},
-		{300, -1, 1, true}, // a range across zero has no bounded span
+		{rawLimit, 0, 0, 0.001, 1},
+		{rawLimit + 1, 0, 0, 0.001, 1},
+		{30, 34, 0, 1, 1.5},
+		{30, 35, 0, 1, 1.5},
+		{40, 0, 24, -1, 1},
+		{40, 0, 25, -1, 1},
+		{0, 0, 300, -1, -0.001},
 	} {
-		t.Run(fmt.Sprintf("%d/%g..%g", tc.n, tc.lo, tc.hi), func(t *testing.T) {
-			var a agg
-			vs := make([]float64, tc.n)
-			for i := range vs {
-				f := float64(i*7919%tc.n) / float64(tc.n-1) // a permutation of [0, 1]
+		total := tc.n + tc.counted + tc.merged
+		t.Run(fmt.Sprintf("%d+%d+%d/%g..%g", tc.n, tc.counted, tc.merged, tc.lo, tc.hi), func(t *testing.T) {
+			var a, m agg
+			vs := make([]float64, 0, total)
+			for i := range total {
+				f := float64(i*7919%total) / float64(total-1) // a permutation of [0, 1]
+				v := tc.lo + (tc.hi-tc.lo)*f
 				if tc.lo > 0 {
-					vs[i] = tc.lo * math.Pow(tc.hi/tc.lo, f)
-				} else {
-					vs[i] = tc.lo + (tc.hi-tc.lo)*f
+					v = tc.lo * math.Pow(tc.hi/tc.lo, f)
 				}
-				a.add(vs[i])
+				switch {
+				case i < tc.n:
+					a.add(v)
+				case i < tc.n+tc.counted:
+					v = tc.hi // added below, as one value with a count
+				default:
+					m.add(v)
+				}
+				vs = append(vs, v)
 			}
-			assert.Equal(t, tc.sketch, a.sketchMode())
+			a.addN(tc.hi, float64(tc.counted))
+			a.merge(&m)
 			sort.Float64s(vs)
 			want := stat.Quantile(0.99, stat.Empirical, vs, nil)
-			if tc.sketch {
+			require.Equal(t, total > rawLimit, a.sketchMode())
+			var buf []byte
+			a.seal(&buf)
+			if total > rawLimit {
 				assert.InEpsilon(t, want, a.percentile(0.99), 0.01)
-			} else {
-				assert.Equal(t, want, a.percentile(0.99), "raw: exact")
+				return
 			}
+			assert.Equal(t, want, a.percentile(0.99), "raw: exact")
+			assert.Equal(t, len(a.raw), cap(a.raw), "sealed: no spare capacity")
 		})
 	}
 }
