@@ -83,6 +83,7 @@ func (b *Bucket) serve(req *sim.Request, path string, website bool, reply func(s
 	default:
 		b.serveREST(req, path, &a)
 	}
+	b.hot = nil
 	b.finish(req, &a, reply)
 }
 

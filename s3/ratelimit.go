@@ -38,14 +38,28 @@ func (b *Bucket) admit(key string, write bool, now sim.Time) bool {
 	if p.NoRateLimits {
 		return true
 	}
-	pre := b.prefixOf(key)
-	st := b.prefixes[pre]
 	rates := [2]float64{p.ReadRate, p.WriteRate}
 	burst := p.Burst.Seconds()
+	// An existing key remembers its prefix's state, sparing the prefix
+	// lookup; a read also leaves the entry for the request's own lookup.
+	e := b.index[key]
+	if e != nil && !write {
+		b.hot = e
+	}
+	var st *prefixState
+	if e != nil {
+		st = e.ps
+	}
 	if st == nil {
-		st = &prefixState{partitions: 1, last: now}
-		st.tokens[0], st.tokens[1] = rates[0]*burst, rates[1]*burst
-		b.prefixes[pre] = st
+		pre := b.prefixOf(key)
+		if st = b.prefixes[pre]; st == nil {
+			st = &prefixState{partitions: 1, last: now}
+			st.tokens[0], st.tokens[1] = rates[0]*burst, rates[1]*burst
+			b.prefixes[pre] = st
+		}
+		if e != nil {
+			e.ps = st
+		}
 	}
 	if dt := now.Sub(st.last).Seconds(); dt > 0 {
 		for i := range st.tokens {
@@ -70,7 +84,7 @@ func (b *Bucket) admit(key string, write bool, now sim.Time) bool {
 		st.partitions = min(2*st.partitions, p.MaxPartitions)
 		st.hotSince = now
 		if b.svc.s.Tracing() {
-			b.svc.s.Trace("s3", "PartitionSplit", b.cfg.Name+"/"+pre, sim.F("partitions", st.partitions))
+			b.svc.s.Trace("s3", "PartitionSplit", b.cfg.Name+"/"+b.prefixOf(key), sim.F("partitions", st.partitions))
 		}
 	}
 	return false

@@ -117,6 +117,33 @@ func TestWritesHaveTheirOwnLimit(t *testing.T) {
 	assert.Equal(t, 200, send(s, b, &sim.Request{Method: "GET", Path: "/w/1"}).Status, "reads are not throttled by writes")
 }
 
+// TestExistingAndMissingKeysShareAPrefix: GETs of stored keys (whose
+// entries remember their prefix) and of missing keys (404s, found by the
+// prefix itself) draw on one token bucket; a DELETE and re-PUT of a key
+// in between keeps the accounting.
+func TestExistingAndMissingKeysShareAPrefix(t *testing.T) {
+	s, _, b, _ := rateBucket(t, Performance{NoLatency: true}, "p/a")
+	owner := sim.Header{Name: HeaderPrincipal, Value: "123456789012"}
+	status := map[int]int{}
+	for i := range 6000 {
+		path := "/p/a"
+		switch i % 3 {
+		case 1:
+			path = "/p/missing"
+		case 2:
+			path = fmt.Sprintf("/p/other-%d", i)
+		}
+		status[send(s, b, &sim.Request{Method: "GET", Path: path}).Status]++
+		if i == 3000 {
+			require.Equal(t, 204, send(s, b, &sim.Request{Method: "DELETE", Path: "/p/a", Headers: []sim.Header{owner}}).Status)
+			require.Equal(t, 200, send(s, b, &sim.Request{Method: "PUT", Path: "/p/a", Bytes: 1, Headers: []sim.Header{owner}}).Status)
+		}
+	}
+	assert.Equal(t, 500, status[503], "6,000 GETs at one instant on one prefix: 5,500 tokens")
+	assert.Equal(t, 6000, status[200]+status[403]+status[404]+status[503])
+	assert.Equal(t, 404, send(s, b, &sim.Request{Method: "GET", Path: "/q/a"}).Status, "another prefix has its own tokens")
+}
+
 func TestPrefixOf(t *testing.T) {
 	for _, tc := range []struct{ delim, key, want string }{
 		{"/", "a/b/c.jpg", "a/b/"},
