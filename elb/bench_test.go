@@ -27,7 +27,14 @@ func BenchmarkALBRequest(b *testing.B) {
 				}
 				_ = tg.Register(inst)
 			}
-			s.RunFor(3 * time.Minute)
+			// Instances answer 35–80 s after launch, so they fail the first
+			// two checks of each node and then need five passes at each:
+			// the second node, checking 15 s after the first, sees the last
+			// of them healthy at 225 s at the latest.
+			s.RunFor(4 * time.Minute)
+			if h := tg.HealthyCount(); h != 8 {
+				b.Fatalf("%d of 8 targets healthy", h)
+			}
 			r := s.Stream("bench")
 			// 8 instances × 2 vCPUs × 1000 req/s each at 40%: 6,400 req/s.
 			mean := float64(time.Second) / 6400

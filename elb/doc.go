@@ -17,6 +17,20 @@
 // wraps any sim.Handler (an IP target, a Lambda-like function, another load
 // balancer).
 //
+// # Health checks
+//
+// As in AWS, each node checks every registered target of the groups its
+// listeners forward to, every Interval, with its own consecutive-result
+// counters and its own verdict, and routes only to the targets it sees
+// healthy; a node that sees fewer than MinimumHealthyTargets healthy fails
+// open on its own. A target thus gets nodes / Interval checks, and each
+// node notices a failure at its UnhealthyThreshold-th failed check on its
+// own schedule, within UnhealthyThreshold × Interval of the failure. Slow
+// start runs per node, and NLB/GWLB DNS failover asks each node about the
+// targets in its own zone. TargetGroup.NodeHealth shows one node's view. A
+// group with no load balancer has no nodes: its targets are unused
+// (Target.NotInUse) until a listener forwards to it.
+//
 // # Errors as AWS answers
 //
 // No registered target gives 503, a target that drops the request or
@@ -35,8 +49,19 @@
 //     last minute exceeds twice its peers' and 5%.
 //   - CLB routes HTTP/HTTPS listeners by least outstanding requests and TCP
 //     listeners by round robin, as the ELB user guide describes.
-//   - Health checks are sent by each node in AWS; here one checker per target
-//     group sends them, so a target sees one check per interval.
+//   - Node i of n first checks a target i × Interval / n after registration
+//     (or after the group is attached): the nodes' checks are spread evenly
+//     over the interval, deterministically, drawing no random numbers. AWS
+//     does not publish the nodes' phases.
+//   - DescribeTargetHealth (Health, TargetHealth, HealthyCount, Watch)
+//     reports the state a strict majority of nodes hold (both of two); while
+//     they are split it keeps the last one. AWS says only that NLB health
+//     is decided by consensus.
+//   - Each node publishes HealthyHostCount and UnHealthyHostCount, with and
+//     without its AvailabilityZone, for the targets it routes to (all of
+//     them with cross-zone, its zone's otherwise), so Minimum and Maximum
+//     are over nodes as in AWS; which targets a node counts is not
+//     documented for ALB/NLB and follows the CLB description.
 //
 // # Left out
 //

@@ -21,7 +21,8 @@ import (
 var zones = []string{"us-east-1a", "us-east-1b"}
 
 // server is a test target: one FCFS server taking work/speed per request,
-// that can be killed (then it drops requests at once).
+// that can be killed (then it drops requests at once) or made sick (then
+// it fails health checks with a 500 and still serves requests).
 type server struct {
 	s     *sim.Sim
 	id    string
@@ -30,6 +31,7 @@ type server struct {
 	busy  sim.Time
 	dead  bool
 	hung  bool
+	sick  bool
 	got   int
 	hc    int
 	held  []func(sim.Response) // replies of requests a hung server holds
@@ -38,8 +40,12 @@ type server struct {
 func (v *server) ID() string { return v.id }
 func (v *server) AZ() string { return v.az }
 func (v *server) Serve(req *sim.Request, reply func(sim.Response)) {
-	if req.Header("User-Agent"); strings.HasPrefix(headerOr(req, "User-Agent"), "ELB-HealthChecker") {
+	if strings.HasPrefix(headerOr(req, "User-Agent"), "ELB-HealthChecker") {
 		v.hc++
+		if v.sick && !v.dead && !v.hung {
+			reply(sim.Response{Status: 500, From: v.id})
+			return
+		}
 	} else {
 		v.got++
 	}
@@ -57,6 +63,13 @@ func (v *server) Serve(req *sim.Request, reply func(sim.Response)) {
 }
 
 func headerOr(req *sim.Request, name string) string { v, _ := req.Header(name); return v }
+
+// allChecked is how long after registration every node has checked a
+// target once: with two zones the second node first checks Interval / 2
+// after the first; a second more lets the check finish.
+func allChecked(tg *TargetGroup) time.Duration {
+	return tg.Config().HealthCheck.Interval/2 + time.Second
+}
 
 func newALB(t testing.TB, s *sim.Sim, tgc TargetGroupConfig, mods ...func(*Config)) (*LoadBalancer, *TargetGroup) {
 	cfg := Config{Name: "web", AvailabilityZones: zones}
@@ -109,7 +122,7 @@ func TestRoundRobinIsEvenWithinOne(t *testing.T) {
 	for _, v := range vs {
 		require.NoError(t, tg.Register(v))
 	}
-	s.RunFor(time.Second) // one passed check makes a new ALB target healthy
+	s.RunFor(allChecked(tg)) // one passed check at each node makes a new ALB target healthy
 	require.Equal(t, 4, tg.HealthyCount())
 	drive(s, lb, 1001, time.Millisecond, time.Millisecond, nil)
 	s.RunFor(10 * time.Second)
@@ -128,7 +141,7 @@ func TestWeightedRoundRobinHonoursWeights(t *testing.T) {
 	for i, v := range vs {
 		require.NoError(t, tg.RegisterWeighted(v, i+1))
 	}
-	s.RunFor(time.Second)
+	s.RunFor(allChecked(tg))
 	drive(s, lb, 600, time.Millisecond, 0, nil)
 	s.RunFor(5 * time.Second)
 	assert.Equal(t, []int{100, 200, 300}, []int{vs[0].got, vs[1].got, vs[2].got})
@@ -142,7 +155,7 @@ func p99With(t *testing.T, alg Algorithm) time.Duration {
 	for _, v := range servers(s, 4, 0.5, 1, 1, 1) {
 		require.NoError(t, tg.Register(v))
 	}
-	s.RunFor(time.Second)
+	s.RunFor(allChecked(tg))
 	lat := sim.NewHistogram()
 	r := s.Stream("test/arrivals")
 	work := s.Stream("test/work")
@@ -263,20 +276,21 @@ func TestDrainingFinishesInFlight(t *testing.T) {
 	lb, tg := newALB(t, s, TargetGroupConfig{DeregistrationDelay: Duration(30 * time.Second)})
 	vs := servers(s, 2)
 	require.NoError(t, tg.Register(vs[0], vs[1]))
-	s.RunFor(time.Second)
+	s.RunFor(allChecked(tg))
 	// Slow requests: 2 s each, so some are in flight at deregistration.
 	drive(s, lb, 10, 10*time.Millisecond, 2*time.Second, nil)
 	s.RunFor(200 * time.Millisecond)
 	th, _ := tg.TargetHealth("i-00")
 	require.Positive(t, th.InFlight)
 	var doneAt sim.Time = -1
+	deregAt := s.Now()
 	require.NoError(t, tg.Deregister("i-00", func() { doneAt = s.Now() }))
 	gotBefore := vs[0].got
 	drive(s, lb, 10, 10*time.Millisecond, 0, nil)
 	s.RunFor(15 * time.Second)
 	assert.Equal(t, gotBefore, vs[0].got, "a draining target gets no new requests")
 	assert.Positive(t, int64(doneAt), "deregistration completes when in-flight requests finish")
-	assert.Less(t, doneAt, sim.Time(15*time.Second))
+	assert.Less(t, doneAt, deregAt.Add(15*time.Second))
 	th, _ = tg.TargetHealth("i-00")
 	assert.Equal(t, StateDraining, th.State, "it shows draining until the delay ends")
 	s.RunFor(30 * time.Second)
@@ -360,7 +374,7 @@ func TestLBCookieStickiness(t *testing.T) {
 	for _, v := range vs {
 		require.NoError(t, tg.Register(v))
 	}
-	s.RunFor(time.Second)
+	s.RunFor(allChecked(tg))
 	var cookie string
 	send := func() string {
 		req := &sim.Request{Client: sim.Client{ID: 1}}
@@ -422,7 +436,7 @@ func TestNLBFlowsStickAndStayInZone(t *testing.T) {
 			require.Equal(t, first, from, "a flow stays on one target")
 		}
 		// Cross-zone off: the node's zone is the target's zone.
-		assert.Equal(t, lb.node(&sim.Request{Client: sim.Client{ID: uint64(c), IP: netip.AddrFrom4([4]byte{198, 51, 100, byte(c)})}}), byID[first].az)
+		assert.Equal(t, zones[lb.node(&sim.Request{Client: sim.Client{ID: uint64(c), IP: netip.AddrFrom4([4]byte{198, 51, 100, byte(c)})}})], byID[first].az)
 	}
 }
 
@@ -471,7 +485,7 @@ func TestMetricsAndBilling(t *testing.T) {
 	lb, tg := newALB(t, s, TargetGroupConfig{}, func(c *Config) { c.Metrics = rec; c.Billing = ledger })
 	vs := servers(s, 2)
 	require.NoError(t, tg.Register(vs[0], vs[1]))
-	s.RunFor(time.Second)
+	s.RunFor(allChecked(tg))
 	drive(s, lb, 600, 100*time.Millisecond, time.Millisecond, nil)
 	s.RunFor(time.Hour)
 	sums := map[string]float64{}
@@ -483,14 +497,19 @@ func TestMetricsAndBilling(t *testing.T) {
 		sums[d[:i]] += v
 		counts[d[:i]]++
 	}
-	// 600 requests from t = 1 s to 60.9 s straddle two minutes.
+	// 600 requests from t = 16 s to 75.9 s straddle two minutes.
 	assert.Equal(t, 600.0, sums["AWS/ApplicationELB RequestCount LoadBalancer"])
 	assert.Equal(t, 600.0, sums["AWS/ApplicationELB HTTPCode_Target_2XX_Count LoadBalancer"])
 	assert.Equal(t, 600.0, sums["AWS/ApplicationELB TargetResponseTime LoadBalancer"], "one sample per request")
 	assert.Equal(t, 300.0, sums["AWS/ApplicationELB RequestCountPerTarget LoadBalancer,TargetGroup"], "half the requests per target")
 	assert.Equal(t, 2, counts["AWS/ApplicationELB RequestCount LoadBalancer"], "only minutes with traffic report")
-	assert.Equal(t, 60, counts["AWS/ApplicationELB HealthyHostCount LoadBalancer,TargetGroup"], "host counts every minute")
-	assert.Equal(t, 120.0, sums["AWS/ApplicationELB HealthyHostCount LoadBalancer,TargetGroup"])
+	// Host counts every minute from each of the two nodes, with and
+	// without the node's zone; each node sees both targets healthy.
+	assert.Equal(t, 120, counts["AWS/ApplicationELB HealthyHostCount LoadBalancer,TargetGroup"], "host counts every minute from each node")
+	assert.Equal(t, 240.0, sums["AWS/ApplicationELB HealthyHostCount LoadBalancer,TargetGroup"])
+	assert.Equal(t, 120, counts["AWS/ApplicationELB HealthyHostCount AvailabilityZone,LoadBalancer,TargetGroup"])
+	assert.Equal(t, 240.0, sums["AWS/ApplicationELB HealthyHostCount AvailabilityZone,LoadBalancer,TargetGroup"])
+	assert.Zero(t, sums["AWS/ApplicationELB UnHealthyHostCount LoadBalancer,TargetGroup"])
 	var hours, lcu float64
 	for _, li := range ledger.Items() {
 		switch li.Unit {
@@ -523,7 +542,8 @@ func TestAccessLogFormat(t *testing.T) {
 	var buf bytes.Buffer
 	lb.SetAccessLog(&buf)
 	require.NoError(t, tg.Register(servers(s, 1)[0]))
-	s.RunFor(time.Second)
+	s.RunFor(allChecked(tg))
+	sent := s.Now()
 	drive(s, lb, 2, time.Millisecond, time.Millisecond, nil)
 	s.RunFor(time.Second)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
@@ -547,7 +567,7 @@ func TestAccessLogFormat(t *testing.T) {
 	assert.Equal(t, "shop.example.com", recs[0].Host)
 	assert.Equal(t, netip.MustParseAddr("203.0.113.1"), recs[0].ClientIP)
 	assert.Equal(t, int64(500), recs[0].Bytes)
-	assert.Equal(t, s.Wall(sim.Time(time.Second)), recs[0].Time)
+	assert.Equal(t, s.Wall(sent), recs[0].Time)
 }
 
 // splitLogFields splits on spaces outside double quotes, dropping quotes.

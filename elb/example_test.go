@@ -28,7 +28,9 @@ func Example() {
 		id := fmt.Sprintf("i-%d", i)
 		_ = api.Register(elb.HandlerTarget(id, az, sim.Fixed(sim.Response{Status: 200, From: id})))
 	}
-	s.RunFor(time.Second) // one passed health check makes a new ALB target healthy
+	// One passed health check makes a new ALB target healthy; the node in
+	// the second zone first checks 15 s (half the interval) after the first.
+	s.RunFor(16 * time.Second)
 	count := map[string]int{}
 	for i := 0; i < 7; i++ {
 		path := "/api/items"

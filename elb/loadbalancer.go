@@ -197,8 +197,7 @@ func (lb *LoadBalancer) validAction(where string, a Action) error {
 		}
 		for _, w := range a.TargetGroups {
 			if w.TargetGroup.lb == nil {
-				w.TargetGroup.lb = lb
-				lb.groups = append(lb.groups, w.TargetGroup)
+				w.TargetGroup.attach(lb)
 			}
 		}
 	case Redirect:
@@ -261,30 +260,34 @@ func (lb *LoadBalancer) TargetGroups() []*TargetGroup {
 
 func (lb *LoadBalancer) zoneEnabled(az string) bool { return contains(lb.cfg.AvailabilityZones, az) }
 
-// node picks the zone whose node a client reaches: DNS round robin over the
-// node addresses, stable per client, skipping zones DNS failover removed
-// (those with no healthy target when cross-zone is off).
-func (lb *LoadBalancer) node(req *sim.Request) string {
-	zones := lb.cfg.AvailabilityZones
+// node picks the node (an index into AvailabilityZones) a client reaches:
+// DNS round robin over the node addresses, stable per client, skipping
+// zones DNS failover removed (those whose node sees no healthy target in
+// its zone when cross-zone is off).
+func (lb *LoadBalancer) node(req *sim.Request) int {
+	n := len(lb.cfg.AvailabilityZones)
 	h := mix64(req.Client.ID ^ hashAddr(req.Client.IP))
 	if !lb.crossZone && (lb.cfg.Type == Network || lb.cfg.Type == Gateway) {
-		live := make([]string, 0, len(zones))
-		for _, z := range zones {
-			if lb.zoneHealthy(z) {
-				live = append(live, z)
+		var buf [8]int // on the stack for up to 8 zones
+		live := buf[:0]
+		for i := range n {
+			if lb.zoneHealthy(i) {
+				live = append(live, i)
 			}
 		}
 		if len(live) > 0 {
-			zones = live
+			return live[h%uint64(len(live))]
 		}
 	}
-	return zones[h%uint64(len(zones))]
+	return int(h % uint64(n))
 }
 
-func (lb *LoadBalancer) zoneHealthy(az string) bool {
+// zoneHealthy reports whether node i sees a healthy target in its zone.
+func (lb *LoadBalancer) zoneHealthy(i int) bool {
+	az := lb.cfg.AvailabilityZones[i]
 	for _, g := range lb.groups {
 		for _, m := range g.members {
-			if m.az == az && m.state == StateHealthy {
+			if m.az == az && m.views[i].state == StateHealthy {
 				return true
 			}
 		}
@@ -323,6 +326,7 @@ type flight struct {
 	reply    func(sim.Response)
 	enter    sim.Time
 	sent     sim.Time
+	node     int // index of the node (and its zone) the client reached
 	az       string
 	group    *TargetGroup
 	m        *member
@@ -375,7 +379,8 @@ func (lb *LoadBalancer) Serve(req *sim.Request, reply func(sim.Response)) {
 		}
 	}
 	f := lb.newFlight()
-	f.req, f.reply, f.enter, f.az = req, reply, now, lb.node(req)
+	f.req, f.reply, f.enter, f.node = req, reply, now, lb.node(req)
+	f.az = lb.cfg.AvailabilityZones[f.node]
 	lb.minute.bytes += uint64(max(req.Bytes, 0))
 	lb.hour.bytes += uint64(max(req.Bytes, 0))
 	fl := flow{src: req.Client.IP, srcPort: req.SrcPort, dstPort: l.cfg.Port, proto: string(l.cfg.Protocol)}
@@ -453,13 +458,15 @@ func (lb *LoadBalancer) forward(f *flight, fl flow, c *conn) {
 	var m *member
 	var failOpen, nonSticky bool
 	if lb.cfg.Type == Network || lb.cfg.Type == Gateway {
-		// A flow stays on its target while the target is routable.
-		if c.target != nil && c.group == g && (c.target.state == StateHealthy || c.target.state == StateInitial) && g.byID[c.target.id] == c.target {
-			m = c.target
+		// A flow stays on its target while the node sees it routable.
+		if t := c.target; t != nil && c.group == g && g.byID[t.id] == t {
+			if st := t.views[f.node].state; st == StateHealthy || st == StateInitial {
+				m = t
+			}
 		}
 	}
 	if m == nil {
-		m, failOpen, nonSticky = g.pick(f.req, f.az, fl)
+		m, failOpen, nonSticky = g.pick(f.req, f.node, f.az, fl)
 		c.target, c.group = m, g
 	}
 	if m == nil {

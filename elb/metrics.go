@@ -105,24 +105,37 @@ func (lb *LoadBalancer) flushMinute() {
 		gs := g.stats
 		g.stats = groupStats{respTime: gs.respTime[:0]}
 		dims := []cloudwatch.Dimension{{Name: "LoadBalancer", Value: lb.dim}, {Name: "TargetGroup", Value: g.dim}}
-		healthy, unhealthy := 0, 0
-		for _, m := range g.members {
-			switch m.state {
-			case StateHealthy:
-				healthy++
-			case StateUnhealthy:
-				unhealthy++
+		// Each node reports the targets it routes to as it sees them, under
+		// its zone and without it: Minimum and Maximum over the group's
+		// data points are over nodes, as in AWS.
+		cross := g.crossZone()
+		for i, az := range lb.cfg.AvailabilityZones {
+			healthy, unhealthy := 0, 0
+			for _, m := range g.members {
+				if !cross && m.az != az {
+					continue
+				}
+				switch m.views[i].state {
+				case StateHealthy:
+					healthy++
+				case StateUnhealthy:
+					unhealthy++
+				}
 			}
+			azDims := []cloudwatch.Dimension{{Name: "AvailabilityZone", Value: az}, dims[0], dims[1]}
+			put(dims, "HealthyHostCount", float64(healthy), cloudwatch.UnitCount)
+			put(dims, "UnHealthyHostCount", float64(unhealthy), cloudwatch.UnitCount)
+			put(azDims, "HealthyHostCount", float64(healthy), cloudwatch.UnitCount)
+			put(azDims, "UnHealthyHostCount", float64(unhealthy), cloudwatch.UnitCount)
 		}
-		put(dims, "HealthyHostCount", float64(healthy), cloudwatch.UnitCount)
-		put(dims, "UnHealthyHostCount", float64(unhealthy), cloudwatch.UnitCount)
 		if gs.requests == 0 || flowLB {
 			continue
 		}
 		put(dims, "RequestCount", float64(gs.requests), cloudwatch.UnitCount)
-		// RequestCountPerTarget divides by the healthy targets (all
-		// registered ones when failing open).
-		per := float64(gs.requests) / float64(max(healthy, 1))
+		// RequestCountPerTarget divides by the healthy targets as
+		// DescribeTargetHealth reports them (all registered ones when
+		// failing open).
+		per := float64(gs.requests) / float64(max(g.HealthyCount(), 1))
 		put(dims, "RequestCountPerTarget", per, cloudwatch.UnitCount)
 		put(dims, "HTTPCode_Target_2XX_Count", float64(gs.target2), cloudwatch.UnitCount)
 		put(dims, "HTTPCode_Target_3XX_Count", float64(gs.target3), cloudwatch.UnitCount)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"slices"
+	"time"
 
 	"github.com/nimbus-sim/nimbus/sim"
 )
@@ -77,21 +79,28 @@ type member struct {
 	t        Target
 	id, az   string
 	weight   float64
-	state    HealthState
+	state    HealthState // as DescribeTargetHealth reports it: the nodes' consensus
 	reason   string
-	okRun    int
-	failRun  int
 	inFlight int
+	views    []view // one per load balancer node, in zone order; nil before the group is attached
 
-	slowFrom  sim.Time // start of slow start; -1 when not in it
-	current   float64  // smooth weighted round-robin credit
-	checker   *sim.Ticker
+	current   float64 // smooth weighted round-robin credit
 	drainDone func()
 	drainEnd  sim.Timer
 
 	mitigation     float64 // anomaly mitigation factor, 1 = none
 	anomalous      bool
 	minReq, minErr uint64 // this minute, for anomaly detection
+}
+
+// view is one load balancer node's health checks of one target: each node
+// counts its own consecutive results and routes by its own verdict.
+type view struct {
+	state    HealthState // initial, healthy or unhealthy; draining or unused as the target is
+	okRun    int
+	failRun  int
+	slowFrom sim.Time // start of slow start at this node; -1 when not in it
+	checker  *sim.Ticker
 }
 
 // TargetGroup routes requests to registered targets.
@@ -188,19 +197,68 @@ func (tg *TargetGroup) RegisterWeighted(t Target, weight int) error {
 		return fmt.Errorf("elb: target group %q: target %s is in %s, which load balancer %q does not enable: %w", tg.cfg.Name, id, t.AZ(), tg.lb.cfg.Name, ErrInvalidConfig)
 	}
 	m := &member{t: t, id: id, az: t.AZ(), weight: float64(weight), state: StateInitial,
-		reason: "Elb.RegistrationInProgress", slowFrom: -1, mitigation: 1}
+		reason: "Elb.RegistrationInProgress", mitigation: 1}
 	tg.members = append(tg.members, m)
 	tg.byID[id] = m
 	if tg.s.Tracing() {
 		tg.s.Trace("elb", "RegisterTargets", tg.cfg.Name, sim.F("target", id), sim.F("az", m.az))
 	}
-	if tg.cfg.HealthCheck.Disabled {
+	switch {
+	case tg.cfg.HealthCheck.Disabled:
 		tg.setState(m, StateHealthy, "Target.HealthCheckDisabled")
-		return nil
+	case tg.lb == nil:
+		// No load balancer, no nodes to check it (AWS: unused, Target.NotInUse).
+		m.state, m.reason = StateUnused, "Target.NotInUse"
 	}
-	m.reason = "Elb.InitialHealthChecking"
-	m.checker = tg.s.Every(tg.s.Now(), tg.cfg.HealthCheck.Interval, func(sim.Time) { tg.check(m) })
+	if tg.lb != nil {
+		tg.startChecks(m)
+	}
 	return nil
+}
+
+// attach makes lb the group's load balancer; its nodes start checking the
+// targets registered so far.
+func (tg *TargetGroup) attach(lb *LoadBalancer) {
+	tg.lb = lb
+	lb.groups = append(lb.groups, tg)
+	for _, m := range tg.members {
+		tg.startChecks(m)
+	}
+}
+
+// startChecks gives m a view at each node of the load balancer and starts
+// the nodes' checkers. Node i first checks at i × Interval / nodes after now
+// and then every Interval: the nodes' checks are spread evenly over the
+// interval, deterministically and without drawing random numbers.
+func (tg *TargetGroup) startChecks(m *member) {
+	zones := tg.lb.cfg.AvailabilityZones
+	hc := tg.cfg.HealthCheck
+	enabled := tg.lb.zoneEnabled(m.az)
+	draining := m.state == StateDraining
+	m.views = make([]view, len(zones))
+	for i := range m.views {
+		v := &m.views[i]
+		v.slowFrom = -1
+		switch {
+		case draining:
+			v.state = StateDraining
+		case !enabled:
+			v.state = StateUnused
+		case hc.Disabled:
+			v.state = StateHealthy
+		default:
+			v.state = StateInitial
+			first := tg.s.Now().Add(hc.Interval * time.Duration(i) / time.Duration(len(zones)))
+			v.checker = tg.s.Every(first, hc.Interval, func(sim.Time) { tg.check(m, i) })
+		}
+	}
+	switch {
+	case draining:
+	case !enabled:
+		tg.setState(m, StateUnused, "Target.NotInUse")
+	case !hc.Disabled:
+		tg.setState(m, StateInitial, "Elb.InitialHealthChecking")
+	}
 }
 
 // Deregister starts draining a target: it gets no new requests at once and
@@ -216,10 +274,13 @@ func (tg *TargetGroup) Deregister(id string, done func()) error {
 	if m.state == StateDraining {
 		return fmt.Errorf("elb: target group %q: Deregister: target %s is already draining: %w", tg.cfg.Name, id, ErrInvalidConfig)
 	}
-	if m.checker != nil {
-		m.checker.Stop()
+	for i := range m.views {
+		v := &m.views[i]
+		if v.checker != nil {
+			v.checker.Stop()
+		}
+		v.state, v.slowFrom = StateDraining, -1
 	}
-	m.slowFrom = -1
 	tg.setState(m, StateDraining, "Target.DeregistrationInProgress")
 	m.drainDone = done
 	m.drainEnd = tg.s.After(*tg.cfg.DeregistrationDelay, func() {
@@ -270,6 +331,26 @@ func (tg *TargetGroup) TargetHealth(id string) (TargetHealth, bool) {
 		Weight: int(m.weight), Mitigated: m.mitigation < 1}, true
 }
 
+// NodeHealth describes every target, in registration order, as the load
+// balancer node in zone az sees it: the node routes only to the targets it
+// sees healthy. It returns nil when the group has no load balancer or the
+// load balancer has no node in az.
+func (tg *TargetGroup) NodeHealth(az string) []TargetHealth {
+	if tg.lb == nil {
+		return nil
+	}
+	i := slices.Index(tg.lb.cfg.AvailabilityZones, az)
+	if i < 0 {
+		return nil
+	}
+	out := make([]TargetHealth, len(tg.members))
+	for j, m := range tg.members {
+		out[j] = TargetHealth{ID: m.id, AZ: m.az, State: m.views[i].state, InFlight: m.inFlight,
+			Weight: int(m.weight), Mitigated: m.mitigation < 1}
+	}
+	return out
+}
+
 // HealthyCount returns how many targets are healthy.
 func (tg *TargetGroup) HealthyCount() int {
 	n := 0
@@ -281,15 +362,15 @@ func (tg *TargetGroup) HealthyCount() int {
 	return n
 }
 
-// check runs one active health check on m.
-func (tg *TargetGroup) check(m *member) {
+// check runs one active health check on m from node i.
+func (tg *TargetGroup) check(m *member, i int) {
 	hc := tg.cfg.HealthCheck
 	if hc.Protocol == TCP || hc.Protocol == GENEVE {
 		if r, ok := m.t.(readier); ok {
 			if r.Ready() {
-				tg.result(m, true, "")
+				tg.result(m, i, true, "")
 			} else {
-				tg.result(m, false, "Target.Timeout")
+				tg.result(m, i, false, "Target.Timeout")
 			}
 			return
 		}
@@ -301,7 +382,7 @@ func (tg *TargetGroup) check(m *member) {
 	timeout := tg.s.After(hc.Timeout, func() {
 		if !done {
 			done = true
-			tg.result(m, false, "Target.Timeout")
+			tg.result(m, i, false, "Target.Timeout")
 		}
 	})
 	m.t.Serve(req, func(resp sim.Response) {
@@ -312,11 +393,11 @@ func (tg *TargetGroup) check(m *member) {
 		tg.s.Cancel(timeout)
 		switch {
 		case resp.Failed():
-			tg.result(m, false, "Target.FailedHealthChecks")
+			tg.result(m, i, false, "Target.FailedHealthChecks")
 		case hc.Protocol == TCP || tg.successCode(resp.Status):
-			tg.result(m, true, "")
+			tg.result(m, i, true, "")
 		default:
-			tg.result(m, false, "Target.ResponseCodeMismatch")
+			tg.result(m, i, false, "Target.ResponseCodeMismatch")
 		}
 	})
 }
@@ -330,50 +411,80 @@ func (tg *TargetGroup) successCode(code int) bool {
 	return false
 }
 
-func (tg *TargetGroup) result(m *member, ok bool, reason string) {
+// result counts one check of m by node i against that node's thresholds.
+func (tg *TargetGroup) result(m *member, i int, ok bool, reason string) {
 	if m.state == StateDraining || m.state == StateUnused {
 		return
 	}
+	v := &m.views[i]
 	hc := tg.cfg.HealthCheck
 	if ok {
-		m.okRun++
-		m.failRun = 0
+		v.okRun++
+		v.failRun = 0
 		// A new ALB target needs one passed check; others need the threshold.
 		need := hc.HealthyThreshold
-		if m.state == StateInitial && tg.lbType() == Application {
+		if v.state == StateInitial && tg.lbType() == Application {
 			need = 1
 		}
-		if m.state != StateHealthy && m.okRun >= need {
-			tg.becomeHealthy(m)
+		if v.state != StateHealthy && v.okRun >= need {
+			tg.becomeHealthy(m, i)
+			tg.report(m, "")
 		}
 		return
 	}
-	m.failRun++
-	m.okRun = 0
-	if m.state != StateUnhealthy && m.failRun >= hc.UnhealthyThreshold {
-		m.slowFrom = -1
+	v.failRun++
+	v.okRun = 0
+	if v.state != StateUnhealthy && v.failRun >= hc.UnhealthyThreshold {
+		v.state, v.slowFrom = StateUnhealthy, -1
 		if reason == "" {
 			reason = "Target.FailedHealthChecks"
 		}
-		tg.setState(m, StateUnhealthy, reason)
+		tg.report(m, reason)
 	}
 }
 
-func (tg *TargetGroup) becomeHealthy(m *member) {
-	// Slow start applies only when another healthy target is not in it.
+// becomeHealthy marks m healthy at node i.
+func (tg *TargetGroup) becomeHealthy(m *member, i int) {
+	// Slow start applies only when the node sees another healthy target
+	// that is not in it.
 	if tg.cfg.SlowStart > 0 {
 		for _, o := range tg.members {
-			if o != m && o.state == StateHealthy && !tg.inSlowStart(o) {
-				m.slowFrom = tg.s.Now()
+			if o != m && o.views[i].state == StateHealthy && !tg.inSlowStart(o, i) {
+				m.views[i].slowFrom = tg.s.Now()
 				break
 			}
 		}
 	}
-	tg.setState(m, StateHealthy, "")
+	m.views[i].state = StateHealthy
 }
 
-func (tg *TargetGroup) inSlowStart(m *member) bool {
-	return m.slowFrom >= 0 && tg.s.Now().Sub(m.slowFrom) < tg.cfg.SlowStart
+// report sets m's reported state from the nodes' views: the state held by
+// a strict majority of nodes (all of them when there are two); a split
+// leaves the reported state as it was. AWS does not say how
+// DescribeTargetHealth combines its nodes' verdicts (for NLB only that it
+// is a consensus), so the majority is an assumption.
+func (tg *TargetGroup) report(m *member, reason string) {
+	healthy, unhealthy := 0, 0
+	for i := range m.views {
+		switch m.views[i].state {
+		case StateHealthy:
+			healthy++
+		case StateUnhealthy:
+			unhealthy++
+		}
+	}
+	n := len(m.views)
+	switch {
+	case 2*healthy > n && m.state != StateHealthy:
+		tg.setState(m, StateHealthy, "")
+	case 2*unhealthy > n && m.state != StateUnhealthy:
+		tg.setState(m, StateUnhealthy, reason)
+	}
+}
+
+func (tg *TargetGroup) inSlowStart(m *member, i int) bool {
+	from := m.views[i].slowFrom
+	return from >= 0 && tg.s.Now().Sub(from) < tg.cfg.SlowStart
 }
 
 func (tg *TargetGroup) setState(m *member, to HealthState, reason string) {
@@ -417,9 +528,10 @@ type flow struct {
 	proto   string
 }
 
-// pick chooses a target for a request arriving at the node in zone az. It
-// returns nil when the group has no registered target the node may use.
-func (tg *TargetGroup) pick(req *sim.Request, az string, fl flow) (m *member, failOpen, nonSticky bool) {
+// pick chooses a target for a request arriving at node (in zone az) by
+// that node's view of target health. It returns nil when the group has no
+// registered target the node may use.
+func (tg *TargetGroup) pick(req *sim.Request, node int, az string, fl flow) (m *member, failOpen, nonSticky bool) {
 	cross := tg.crossZone()
 	cands := tg.scratch[:0]
 	healthy := 0
@@ -427,13 +539,14 @@ func (tg *TargetGroup) pick(req *sim.Request, az string, fl flow) (m *member, fa
 		if !cross && x.az != az {
 			continue
 		}
-		if x.state == StateHealthy {
+		if x.views[node].state == StateHealthy {
 			healthy++
 			cands = append(cands, x)
 		}
 	}
 	if healthy < tg.cfg.MinimumHealthyTargets {
-		// Fail open: route to every registered target, healthy or not.
+		// Fail open (each node on its own view): route to every registered
+		// target, healthy or not.
 		cands = cands[:0]
 		for _, x := range tg.members {
 			if (cross || x.az == az) && x.state != StateDraining && x.state != StateUnused {
@@ -485,12 +598,12 @@ func (tg *TargetGroup) pick(req *sim.Request, az string, fl flow) (m *member, fa
 	case FlowHash:
 		return tg.hashPick(cands, fl), failOpen, nonSticky
 	case WeightedRoundRobin:
-		return tg.smooth(cands), failOpen, nonSticky
+		return tg.smooth(cands, node), failOpen, nonSticky
 	default: // RoundRobin
 		if tg.cfg.SlowStart > 0 {
 			for _, c := range cands {
-				if tg.inSlowStart(c) {
-					return tg.smooth(cands), failOpen, nonSticky
+				if tg.inSlowStart(c, node) {
+					return tg.smooth(cands, node), failOpen, nonSticky
 				}
 			}
 		}
@@ -501,8 +614,8 @@ func (tg *TargetGroup) pick(req *sim.Request, az string, fl flow) (m *member, fa
 }
 
 // smooth is nginx's smooth weighted round robin over effective weights
-// (the registered weight, scaled linearly during slow start).
-func (tg *TargetGroup) smooth(cands []*member) *member {
+// (the registered weight, scaled linearly during slow start at node).
+func (tg *TargetGroup) smooth(cands []*member, node int) *member {
 	total := 0.0
 	var best *member
 	for _, c := range cands {
@@ -510,8 +623,8 @@ func (tg *TargetGroup) smooth(cands []*member) *member {
 		if tg.cfg.Algorithm == RoundRobin {
 			w = 1
 		}
-		if tg.inSlowStart(c) {
-			w *= float64(tg.s.Now().Sub(c.slowFrom)) / float64(tg.cfg.SlowStart)
+		if tg.inSlowStart(c, node) {
+			w *= float64(tg.s.Now().Sub(c.views[node].slowFrom)) / float64(tg.cfg.SlowStart)
 		}
 		c.current += w
 		total += w
