@@ -16,7 +16,7 @@ import (
 
 func short(t *testing.T, png string) string {
 	var out bytes.Buffer
-	require.NoError(t, run(&out, options{seed: 1, instances: 4, slowdown: 2, load: 0.7, work: 20 * time.Millisecond, horizon: 10 * time.Minute, png: png}))
+	require.NoError(t, run(&out, options{seed: 1, instances: 4, slowdown: 2, load: 0.7, work: 20 * time.Millisecond, horizon: 15 * time.Minute, png: png}))
 	return out.String()
 }
 
@@ -35,13 +35,13 @@ func TestLBAlgorithmsTeachesTheLesson(t *testing.T) {
 	// Round robin overloads the slow instance (a quarter of 245 req/s
 	// against its 50 req/s); least outstanding requests steers around it.
 	assert.Less(t, 5*p99(t, out, "least-outstanding"), p99(t, out, "round-robin"))
-	assert.Less(t, 2*p99(t, out, "anomaly-mitigation"), p99(t, out, "weighted-random"), "mitigation needs a few minutes of error data")
+	assert.Less(t, 2*p99(t, out, "anomaly-mitigation"), p99(t, out, "weighted-random"), "mitigation needs a few minutes of error data, and each load-balancer node acts on its own")
 	assert.Contains(t, out, "failed=0 in_flight=0")
 	m := regexp.MustCompile(`generated=(\d+) completed=(\d+)`).FindStringSubmatch(out)
 	require.NotNil(t, m)
 	assert.Equal(t, m[1], m[2], "every request answered")
 	n, _ := strconv.Atoi(m[1])
-	assert.InDelta(t, 4*245*600, n, 4*245*600*0.05, "four fleets at 245 req/s for 10 minutes")
+	assert.InDelta(t, 4*245*900, n, 4*245*900*0.05, "four fleets at 245 req/s for 15 minutes")
 	st, err := os.Stat(png)
 	require.NoError(t, err)
 	assert.Greater(t, st.Size(), int64(10000))
