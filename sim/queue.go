@@ -61,7 +61,7 @@ type queue struct {
 	inBucket int     // entries in bucket lists
 	curEpoch int64   // epoch whose events are in cur
 	cur      []entry // heap of the current bucket, keys copied so sifting never touches slots
-	far      []entry // heap of events beyond the window, keys copied as in cur
+	far      []uint32
 
 	pops     int
 	want     uint // bucket width the last sample asked for
@@ -122,21 +122,17 @@ func (q *queue) push(at Time, fn func()) Timer {
 
 // place files slot i into cur, a bucket or far by its epoch.
 func (q *queue) place(i uint32) {
-	sl := &q.slots[i]
-	e := int64(sl.at) >> q.shift
+	e := int64(q.slots[i].at) >> q.shift
 	switch {
 	case e <= q.curEpoch:
-		q.cur = pushEntry(q.cur, entry{sl.at, sl.seq, i})
+		q.curPush(entry{q.slots[i].at, q.slots[i].seq, i})
 	case e-q.curEpoch <= q.mask:
 		b := e & q.mask
 		q.slots[i].next = q.heads[b]
 		q.heads[b] = i
 		q.inBucket++
 	default:
-		// Far events keep their keys in the heap, so sifting it never
-		// touches the slot arena (with a million events pending, each
-		// slot visit would be a cache miss).
-		q.far = pushEntry(q.far, entry{sl.at, sl.seq, i})
+		q.far = q.heapPush(q.far, i)
 	}
 }
 
@@ -180,7 +176,7 @@ func (q *queue) pop(limit Time) (Time, func(), bool) {
 			if top.at > limit {
 				return 0, nil, false
 			}
-			q.cur = popEntry(q.cur)
+			q.curPop()
 			i := top.i
 			sl := &q.slots[i]
 			if sl.fn == nil {
@@ -207,16 +203,16 @@ func (q *queue) pop(limit Time) (Time, func(), bool) {
 // into cur. It returns false when no event can be due at or before limit.
 func (q *queue) advance(limit Time) bool {
 	if q.inBucket == 0 {
-		for len(q.far) > 0 && q.slots[q.far[0].i].fn == nil {
-			i := q.far[0].i
-			q.far = popEntry(q.far)
+		for len(q.far) > 0 && q.slots[q.far[0]].fn == nil {
+			i := q.far[0]
+			q.far = q.heapPop(q.far)
 			q.dead--
 			q.release(i)
 		}
-		if len(q.far) == 0 || q.far[0].at > limit {
+		if len(q.far) == 0 || q.slots[q.far[0]].at > limit {
 			return false
 		}
-		q.curEpoch = int64(q.far[0].at) >> q.shift
+		q.curEpoch = int64(q.slots[q.far[0]].at) >> q.shift
 		q.migrate()
 		return true
 	}
@@ -237,7 +233,7 @@ func (q *queue) advance(limit Time) bool {
 			}
 			q.heads[b] = none
 			for j := len(q.cur)/2 - 1; j >= 0; j-- {
-				siftDown(q.cur, j)
+				q.curDown(j)
 			}
 			return true
 		}
@@ -251,11 +247,11 @@ func (q *queue) advance(limit Time) bool {
 func (q *queue) migrate() {
 	end := q.curEpoch + q.mask
 	for len(q.far) > 0 {
-		i := q.far[0].i
-		if int64(q.far[0].at)>>q.shift > end {
+		i := q.far[0]
+		if int64(q.slots[i].at)>>q.shift > end {
 			return
 		}
-		q.far = popEntry(q.far)
+		q.far = q.heapPop(q.far)
 		if q.slots[i].fn == nil {
 			q.dead--
 			q.release(i)
@@ -311,8 +307,8 @@ func (q *queue) rebuild(shift uint) {
 	for _, e := range q.cur {
 		keep(e.i)
 	}
-	for _, e := range q.far {
-		keep(e.i)
+	for _, i := range q.far {
+		keep(i)
 	}
 	for b, h := range q.heads {
 		for i := h; i != none; {
@@ -355,9 +351,57 @@ func buckets(n int) int {
 	return nb
 }
 
-// pushEntry adds e to the binary heap h.
-func pushEntry(h []entry, e entry) []entry {
-	h = append(h, e)
+func (q *queue) less(a, b uint32) bool {
+	x, y := &q.slots[a], &q.slots[b]
+	return x.at < y.at || (x.at == y.at && x.seq < y.seq)
+}
+
+func (q *queue) heapPush(h []uint32, i uint32) []uint32 {
+	h = append(h, i)
+	q.up(h, len(h)-1)
+	return h
+}
+
+func (q *queue) up(h []uint32, j int) {
+	for j > 0 {
+		p := (j - 1) / 2
+		if !q.less(h[j], h[p]) {
+			break
+		}
+		h[j], h[p] = h[p], h[j]
+		j = p
+	}
+}
+
+func (q *queue) heapPop(h []uint32) []uint32 {
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	q.down(h, 0)
+	return h
+}
+
+func (q *queue) down(h []uint32, j int) {
+	n := len(h)
+	for {
+		l := 2*j + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && q.less(h[r], h[l]) {
+			m = r
+		}
+		if !q.less(h[m], h[j]) {
+			return
+		}
+		h[j], h[m] = h[m], h[j]
+		j = m
+	}
+}
+
+func (q *queue) curPush(e entry) {
+	h := append(q.cur, e)
 	j := len(h) - 1
 	for j > 0 {
 		p := (j - 1) / 2
@@ -367,19 +411,18 @@ func pushEntry(h []entry, e entry) []entry {
 		h[j], h[p] = h[p], h[j]
 		j = p
 	}
-	return h
+	q.cur = h
 }
 
-// popEntry removes the least entry of the binary heap h.
-func popEntry(h []entry) []entry {
-	n := len(h) - 1
-	h[0] = h[n]
-	h = h[:n]
-	siftDown(h, 0)
-	return h
+func (q *queue) curPop() {
+	n := len(q.cur) - 1
+	q.cur[0] = q.cur[n]
+	q.cur = q.cur[:n]
+	q.curDown(0)
 }
 
-func siftDown(h []entry, j int) {
+func (q *queue) curDown(j int) {
+	h := q.cur
 	n := len(h)
 	for {
 		l := 2*j + 1
