@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -180,4 +181,27 @@ func TestGrowthTest(t *testing.T) {
 			require.Equal(t, 2*l < buckets(n), 4*n/perBucket > 2*l, "heads %d, n %d", l, n)
 		}
 	}
+}
+
+// TestMemoryPerPendingEvent: the queue keeps at most 64 bytes of heap per
+// pending event (the foundation issue's budget) at 100,000 pending, after
+// filling and running the hold model; BenchmarkHold reports the same
+// figure at every size.
+func TestMemoryPerPendingEvent(t *testing.T) {
+	const pending = 100_000
+	before := heapInUse()
+	s := New(Config{Seed: 1})
+	r := s.Stream("hold")
+	var fn func()
+	fn = func() { s.After(time.Duration(r.ExpFloat64()*1e9), fn) }
+	for range pending {
+		s.After(time.Duration(r.ExpFloat64()*1e9), fn)
+	}
+	for range 2 * pending {
+		s.Step()
+	}
+	perEvent := float64(heapInUse()-before) / pending
+	assert.LessOrEqual(t, perEvent, 64.0)
+	assert.Greater(t, perEvent, 32.0, "at least the 32-byte slot")
+	runtime.KeepAlive(s)
 }
