@@ -239,3 +239,36 @@ func TestTargetsWaitForALoadBalancer(t *testing.T) {
 	assert.Equal(t, 2, v.hc, "one check from each node")
 	assert.Nil(t, tg.NodeHealth("us-east-1c"), "no node there")
 }
+
+// TestDeletedLoadBalancerStopsChecking: deleting the load balancer stops
+// its nodes' health checks; its group's targets become unused
+// (Target.NotInUse), except one draining, which finishes its delay; a new
+// load balancer forwarding to the group checks the targets again.
+func TestDeletedLoadBalancerStopsChecking(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	lb, tg := newALB(t, s, TargetGroupConfig{})
+	vs := servers(s, 3)
+	require.NoError(t, tg.Register(vs[0], vs[1], vs[2]))
+	s.RunFor(5 * time.Minute)
+	require.Equal(t, 3, tg.HealthyCount())
+	drained := false
+	require.NoError(t, tg.Deregister(vs[2].id, func() { drained = true }))
+	require.NoError(t, lb.Delete())
+	checks := vs[0].hc
+	s.RunFor(10 * time.Minute)
+	assert.Equal(t, checks, vs[0].hc, "no checks after deletion")
+	h, ok := tg.TargetHealth(vs[0].id)
+	require.True(t, ok)
+	assert.Equal(t, StateUnused, h.State)
+	assert.Equal(t, "Target.NotInUse", h.Reason)
+	assert.True(t, drained, "deregistration completes")
+	assert.Nil(t, tg.NodeHealth(zones[0]))
+
+	lb2, err := New(s, Config{Name: "web2", AvailabilityZones: zones})
+	require.NoError(t, err)
+	_, err = lb2.AddListener(ListenerConfig{DefaultAction: Action{Type: Forward, TargetGroups: []WeightedTargetGroup{{TargetGroup: tg, Weight: 1}}}})
+	require.NoError(t, err)
+	s.RunFor(5 * time.Minute)
+	assert.Greater(t, vs[0].hc, checks, "the new load balancer's nodes check")
+	assert.Equal(t, 2, tg.HealthyCount())
+}

@@ -230,7 +230,9 @@ func allZero(ws []WeightedTargetGroup) bool {
 }
 
 // Delete removes the load balancer; it fails while DeletionProtection is on.
-// A deleted load balancer drops every request and stops billing.
+// A deleted load balancer drops every request and stops billing; its nodes
+// stop health-checking, and its target groups' targets become unused
+// (Target.NotInUse) unless draining.
 func (lb *LoadBalancer) Delete() error {
 	if lb.cfg.DeletionProtection {
 		return fmt.Errorf("elb: load balancer %q: Delete: DeletionProtection is enabled: %w", lb.cfg.Name, ErrInvalidConfig)
@@ -242,6 +244,11 @@ func (lb *LoadBalancer) Delete() error {
 	lb.deleted = true
 	for _, t := range lb.tickers {
 		t.Stop()
+	}
+	for _, tg := range lb.groups {
+		if tg.lb == lb {
+			tg.detach()
+		}
 	}
 	if lb.s.Tracing() {
 		lb.s.Trace("elb", "DeleteLoadBalancer", lb.arn)

@@ -226,6 +226,25 @@ func (tg *TargetGroup) attach(lb *LoadBalancer) {
 	}
 }
 
+// detach undoes attach when the load balancer is deleted: its nodes stop
+// checking, and targets not draining become unused (Target.NotInUse), as
+// in AWS for a target group without a load balancer. Draining targets
+// finish their deregistration delay.
+func (tg *TargetGroup) detach() {
+	for _, m := range tg.members {
+		for i := range m.views {
+			if c := m.views[i].checker; c != nil {
+				c.Stop()
+			}
+		}
+		m.views = nil
+		if m.state != StateDraining {
+			tg.setState(m, StateUnused, "Target.NotInUse")
+		}
+	}
+	tg.lb = nil
+}
+
 // startChecks gives m a view at each node of the load balancer and starts
 // the nodes' checkers. Node i first checks at i × Interval / nodes after now
 // and then every Interval: the nodes' checks are spread evenly over the
