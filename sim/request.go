@@ -108,9 +108,13 @@ func (r *Request) SetCookie(name, value string) { r.Cookies = set(r.Cookies, nam
 // Reset clears an answered request for sending again: every field becomes
 // zero, but Headers, Cookies and Hops keep their capacity and Send's bound
 // reply is kept, so a load generator that recycles requests allocates
-// nothing per request.
+// nothing per request. Recycle a request only when no service still holds
+// it: a load balancer that times a request out answers while the target
+// may still be serving it, and would write its hop into the next trip.
 func (r *Request) Reset() {
-	*r = Request{Headers: r.Headers[:0], Cookies: r.Cookies[:0], Hops: r.Hops[:0], reply: r.reply, self: r.self}
+	// Still answered until sent again, so a stray second reply panics as
+	// answered twice.
+	*r = Request{Headers: r.Headers[:0], Cookies: r.Cookies[:0], Hops: r.Hops[:0], answered: true, reply: r.reply, self: r.self}
 }
 
 // AddHop appends a hop to the request's trace.

@@ -270,6 +270,24 @@ func TestRecycledRequests(t *testing.T) {
 	assert.Equal(t, uint64(102), s.Requests().Completed())
 }
 
+// TestStrayReplyAfterReset: a handler that answers a recycled request a
+// second time gets the answered-twice panic, and an answered request no
+// longer refers to its Sim or callback.
+func TestStrayReplyAfterReset(t *testing.T) {
+	s := New(Config{})
+	var held func(Response)
+	h := HandlerFunc(func(_ *Request, reply func(Response)) {
+		held = reply
+		reply(Response{Status: 200})
+	})
+	req := &Request{}
+	s.Send(h, req, func(r *Request, _ Response) { r.Reset() })
+	s.Run()
+	assert.Nil(t, req.sim)
+	assert.Nil(t, req.done)
+	assert.PanicsWithValue(t, `sim: request 0 answered twice (second from "buggy")`, func() { held(Response{Status: 500, From: "buggy"}) })
+}
+
 func TestHeadersAndHops(t *testing.T) {
 	req := &Request{}
 	req.SetHeader("Host", "a")

@@ -101,8 +101,8 @@ func (s *Sim) Requests() *Tally { return &s.tally }
 // Send injects a client request into h: it assigns the request an ID if it
 // has none, stamps Start with Now, counts it, and when h replies counts the
 // end and calls done (which may be nil). A handler that replies twice is a
-// bug and panics. A request may be sent again once answered; Reset readies
-// it, and then sending allocates nothing.
+// bug and panics. A request may be sent again once answered and no service
+// holds it any more; Reset readies it, and then sending allocates nothing.
 func (s *Sim) Send(h Handler, req *Request, done func(*Request, Response)) {
 	if req.ID == 0 {
 		s.nextReq++
@@ -123,8 +123,12 @@ func (r *Request) answer(resp Response) {
 		panic(fmt.Sprintf("sim: request %d answered twice (second from %q)", r.ID, resp.From))
 	}
 	r.answered = true
-	r.sim.tally.Finish(resp)
-	if r.done != nil {
-		r.done(r, resp)
+	// Drop the references, so a request kept after its run (a trace, the
+	// slowest request) does not keep the Sim or the callback alive.
+	s, done := r.sim, r.done
+	r.sim, r.done = nil, nil
+	s.tally.Finish(resp)
+	if done != nil {
+		done(r, resp)
 	}
 }
