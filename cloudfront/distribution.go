@@ -2,6 +2,7 @@ package cloudfront
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -421,6 +422,8 @@ func (vr *viewerReq) finishAtEdge(result, detailed string, delay time.Duration) 
 		}
 		// Viewer-response functions do not run for answers of 400 and up.
 		if f := b.vresp; f != nil && vr.resp.Status < 400 {
+			// Cached responses share their headers: the function edits a copy.
+			vr.resp.Headers = slices.Clone(vr.resp.Headers)
 			ev := FunctionEvent{EventType: ViewerResponse, Request: vr.req, Response: &vr.resp}
 			took := d.runFunction(f, &ev)
 			delay += took

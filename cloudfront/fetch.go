@@ -2,6 +2,7 @@ package cloudfront
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -237,6 +238,9 @@ func (d *Distribution) originAnswered(f *fetchCtx, n *node, stale *Entry, resp s
 		d.minute.recordOriginLatency(lat)
 	}
 	if fn := f.b.oresp; fn != nil {
+		// The function may edit headers in place; the origin's may be
+		// shared (S3 shares a version's headers between responses).
+		resp.Headers = slices.Clone(resp.Headers)
 		ev := FunctionEvent{EventType: OriginResponse, Request: f.req, Response: &resp}
 		if took := d.runFunction(fn, &ev); took > fn.budget(OriginResponse) {
 			resp = sim.Response{Status: 503, Reason: fn.failReason(), From: d.from}

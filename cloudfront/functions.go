@@ -58,7 +58,8 @@ type FunctionEvent struct {
 	// (origin events).
 	Request *sim.Request
 	// Response is nil in request events unless the function sets it; in
-	// response events it is the response and may be modified.
+	// response events it is the response and may be modified, headers
+	// included (the function gets its own copy of them).
 	Response *sim.Response
 }
 

@@ -174,6 +174,36 @@ func TestFunctions(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidConfig, "CloudFront Functions run only at viewer events")
 }
 
+// TestResponseFunctionsEditCopies: response functions that edit a header
+// in place change only their own response, never the origin's (possibly
+// shared) headers or the cached copy other viewers get.
+func TestResponseFunctionsEditCopies(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	shared := []sim.Header{{Name: "Cache-Control", Value: "max-age=60"}, {Name: "X-Version", Value: "v1"}}
+	o := fixedOrigin(s, sim.Response{Status: 200, Bytes: 10, Headers: shared})
+	edit := func(name string) *Function {
+		return &Function{Name: name, Type: LambdaEdge, Handler: func(ev *FunctionEvent) time.Duration {
+			for i := range ev.Response.Headers {
+				if ev.Response.Headers[i].Name == "X-Version" {
+					ev.Response.Headers[i].Value += "+" + name
+				}
+			}
+			return time.Millisecond
+		}}
+	}
+	dc := simpleDist(o)
+	dc.DefaultCacheBehavior.FunctionAssociations = []FunctionAssociation{{EventType: OriginResponse, Function: edit("origin")}, {EventType: ViewerResponse, Function: edit("viewer")}}
+	r := newRigOn(t, s, Config{Edges: []string{"IAD"}}, dc)
+	first := r.get(0, viewer(1, ashburn), "/a")
+	second := r.get(time.Second, viewer(2, ashburn), "/a")
+	s.Run()
+	assert.Equal(t, "v1", shared[1].Value, "the origin's headers are untouched")
+	for _, b := range []*answer{first, second} {
+		v, _ := b.resp.Header("X-Version")
+		assert.Equal(t, "v1+origin+viewer", v, "each viewer's edit applies once, to its own copy")
+	}
+}
+
 // TestOriginRequestHeaders: the origin sees the viewer headers the origin
 // request policy names (CloudFront-generated ones included), forwarding
 // headers, and the OAC identity an S3 bucket policy checks; the response
