@@ -3,6 +3,7 @@ package s3
 import (
 	"encoding/base64"
 	"strings"
+	"unsafe"
 
 	"github.com/nimbus-sim/nimbus/sim"
 )
@@ -110,6 +111,9 @@ func (b *Bucket) list(in ListObjectsV2Input) (ListObjectsV2Output, *Error) {
 		start = max(start, in.StartAfter+"\x00")
 	}
 	pivot := &entry{}
+	// The page's ETags share one buffer: one allocation a page, not one a
+	// key. Appending never rewrites earlier bytes, so the strings hold.
+	var etags []byte
 	for done := false; !done; {
 		done = true
 		pivot.key = start
@@ -136,8 +140,14 @@ func (b *Bucket) list(in ListObjectsV2Input) (ListObjectsV2Output, *Error) {
 				}
 			}
 			v := &e.vs[0]
+			if etags == nil {
+				etags = make([]byte, 0, min(n, 1000)*etagLen)
+				out.Contents = make([]ObjectSummary, 0, min(n, 1000))
+			}
+			from := len(etags)
+			etags = v.appendETag(etags)
 			out.Contents = append(out.Contents, ObjectSummary{
-				Key: e.key, LastModified: v.created, ETag: v.ETag(), Size: v.size, StorageClass: v.class,
+				Key: e.key, LastModified: v.created, ETag: unsafe.String(&etags[from], len(etags)-from), Size: v.size, StorageClass: v.class,
 			})
 			out.KeyCount++
 			return true
@@ -208,6 +218,9 @@ func (b *Bucket) ListObjectVersions(in ListObjectVersionsInput) (ListObjectVersi
 	}
 	count := 0
 	pivot := &entry{}
+	// The page's ETags share one buffer: one allocation a page, not one a
+	// key. Appending never rewrites earlier bytes, so the strings hold.
+	var etags []byte
 	for done := false; !done; {
 		done = true
 		pivot.key = start
@@ -245,7 +258,12 @@ func (b *Bucket) ListObjectVersions(in ListObjectVersionsInput) (ListObjectVersi
 				ov := ObjectVersion{Key: e.key, VersionID: b.versionID(v), IsLatest: i == 0, DeleteMarker: v.marker,
 					LastModified: v.created, Size: v.size, StorageClass: v.class}
 				if !v.marker {
-					ov.ETag = v.ETag()
+					if etags == nil {
+						etags = make([]byte, 0, min(n, 1000)*etagLen)
+					}
+					from := len(etags)
+					etags = v.appendETag(etags)
+					ov.ETag = unsafe.String(&etags[from], len(etags)-from)
 				}
 				out.Versions = append(out.Versions, ov)
 				out.NextKeyMarker, out.NextVersionIDMarker = e.key, ov.VersionID
