@@ -104,6 +104,10 @@ func (e *EC2) Launches() int { return e.launches }
 // memory follows the live and recently terminated instances, not every
 // instance of the run. Callers run it before reading, so what they see
 // depends on the virtual time only, not on when the last sweep ran.
+//
+// Compaction copies into a new array rather than shifting the old one:
+// FailAZ and RecoverAZ range over e.instances while notifying
+// subscribers, which may list, look up or launch and so land here.
 func (e *EC2) forget() {
 	now := e.s.Now()
 	for len(e.expiring) > 0 && now.Sub(e.expiring[0].terminatedAt) >= e.cfg.TerminatedVisibility {
@@ -115,7 +119,13 @@ func (e *EC2) forget() {
 		e.forgotten++
 	}
 	if e.forgotten > 0 && 2*e.forgotten >= len(e.instances) {
-		e.instances = slices.DeleteFunc(e.instances, func(i *Instance) bool { return i.forgotten })
+		kept := make([]*Instance, 0, len(e.instances)-e.forgotten)
+		for _, i := range e.instances {
+			if !i.forgotten {
+				kept = append(kept, i)
+			}
+		}
+		e.instances = kept
 		e.forgotten = 0
 	}
 }

@@ -552,3 +552,64 @@ func TestHugeWorkStaysInFlight(t *testing.T) {
 	assert.Equal(t, sim.Time(math.MaxInt64), later(later(later(0, maxDelay), maxDelay), maxDelay))
 	assert.Equal(t, sim.Time(3*time.Second), later(sim.Time(time.Second), 2*time.Second))
 }
+
+// TestAZEventsSurviveListingCompaction: FailAZ and RecoverAZ notify
+// subscribers while walking the instances, and a subscriber may read the
+// listing, look an instance up or launch, each of which may compact away
+// instances forgotten since (terminated more than TerminatedVisibility, one
+// hour, ago). Three of five instances in us-east-1a terminated at 1 min, so
+// at 3 h the first read compacts the listing from five to two; the walk
+// must still reach both live instances, exactly once each, in launch order.
+func TestAZEventsSurviveListingCompaction(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		recover bool // RecoverAZ after a FailAZ at 2 min, else FailAZ
+		react   func(w *world, t *testing.T, ev Event)
+	}{
+		{"FailAZ, subscriber lists", false, func(w *world, _ *testing.T, _ Event) { w.e.Instances() }},
+		{"FailAZ, subscriber looks up", false, func(w *world, _ *testing.T, ev Event) { w.e.Instance(ev.Instance.ID()) }},
+		{"FailAZ, subscriber launches", false, func(w *world, t *testing.T, _ Event) {
+			w.launch(t, LaunchSpec{InstanceType: "c7g.large", Subnet: w.b})
+		}},
+		{"RecoverAZ, subscriber lists", true, func(w *world, _ *testing.T, _ Event) { w.e.Instances() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, 1)
+			var old, live []*Instance
+			for range 3 {
+				old = append(old, w.launch(t, LaunchSpec{InstanceType: "c7g.large"}))
+			}
+			for range 2 {
+				live = append(live, w.launch(t, LaunchSpec{InstanceType: "c7g.large"}))
+			}
+			w.at(time.Minute)
+			for _, i := range old {
+				require.NoError(t, i.Terminate())
+			}
+			if tc.recover {
+				w.at(2 * time.Minute)
+				w.e.FailAZ("us-east-1a")
+			}
+			w.at(3 * time.Hour)
+			var notified []*Instance
+			w.e.Subscribe(func(ev Event) {
+				if ev.Kind == EventStatusChange {
+					notified = append(notified, ev.Instance)
+					tc.react(w, t, ev)
+				}
+			})
+			require.NotPanics(t, func() {
+				if tc.recover {
+					w.e.RecoverAZ("us-east-1a")
+				} else {
+					w.e.FailAZ("us-east-1a")
+				}
+			})
+			assert.Equal(t, live, notified, "each live instance once, in launch order")
+			for _, i := range live {
+				assert.Equal(t, tc.recover, i.SystemStatusOK(), i.ID())
+			}
+			assert.Len(t, w.e.instances, len(w.e.Instances()), "compacted: the three terminated at 1 min are forgotten")
+		})
+	}
+}
