@@ -161,7 +161,9 @@ type Config struct {
 // HealthCheck configures a target group's active health checks. Zero fields
 // take the defaults of the load balancer type (see DefaultHealthCheck).
 type HealthCheck struct {
-	// Enabled turns checks off when false and Disabled is set.
+	// Disabled turns the checks off: targets are healthy
+	// (Target.HealthCheckDisabled) while a load balancer uses the group,
+	// unused (Target.NotInUse) otherwise.
 	Disabled bool
 	// Protocol is HTTP, HTTPS or TCP.
 	Protocol Protocol

@@ -272,3 +272,183 @@ func TestDeletedLoadBalancerStopsChecking(t *testing.T) {
 	assert.Greater(t, vs[0].hc, checks, "the new load balancer's nodes check")
 	assert.Equal(t, 2, tg.HealthyCount())
 }
+
+// TestLateCheckOfDeletedLoadBalancerIsIgnored: a health check a deleted
+// load balancer's node started may end (time out, or get its reply) after
+// the group was attached to another load balancer; it must not count at
+// the new node with the same index, nor index past a shorter node list.
+// ALB defaults: interval 30 s, timeout 5 s, unhealthy after 2 failures, a
+// new target healthy after 1 pass. Three nodes check the hung target at 0,
+// 10 and 20 s; at 21 s node c's check is in flight (it would time out at
+// 25 s). The new load balancer's nodes first check at 21 s + i × 30 s /
+// nodes, each timing out 5 s later, so by 50 s each has failed the target
+// exactly once and still sees it initial. Counted, the stale timeout
+// would make a third node see it unhealthy at 46 s, and the stale reply
+// (a 200 released at 22 s) healthy at 22 s.
+func TestLateCheckOfDeletedLoadBalancerIsIgnored(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		zones []string // the new load balancer's
+		reply bool     // the stale check gets a 200, else it times out
+	}{
+		{"timeout, fewer nodes", zones, false},
+		{"timeout, as many nodes", zones3, false},
+		{"reply, fewer nodes", zones, true},
+		{"reply, as many nodes", zones3, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := sim.New(sim.Config{Seed: 1})
+			lb1, tg := newALB(t, s, TargetGroupConfig{}, func(cfg *Config) { cfg.AvailabilityZones = zones3 })
+			v := servers(s, 1)[0]
+			v.hung = true
+			require.NoError(t, tg.Register(v))
+			s.RunUntil(at(21))
+			require.Len(t, v.held, 3, "one check from each node, none answered")
+			require.NoError(t, lb1.Delete())
+
+			lb2, err := New(s, Config{Name: "web2", AvailabilityZones: c.zones})
+			require.NoError(t, err)
+			_, err = lb2.AddListener(ListenerConfig{DefaultAction: Action{Type: Forward, TargetGroups: []WeightedTargetGroup{{TargetGroup: tg, Weight: 1}}}})
+			require.NoError(t, err)
+			if c.reply {
+				s.RunUntil(at(22))
+				// The old nodes' checks; the first two timed out at 5 and
+				// 15 s. The new node a's check of 21 s stays unanswered.
+				old := v.held[:3]
+				require.NotPanics(t, func() {
+					for _, reply := range old {
+						reply(sim.Response{Status: 200, From: v.id})
+					}
+				})
+			}
+			require.NotPanics(t, func() { s.RunUntil(at(50)) })
+
+			m := tg.byID[v.id]
+			for i, az := range c.zones {
+				assert.Equal(t, StateInitial, tg.NodeHealth(az)[0].State, az)
+				assert.Equal(t, 1, m.views[i].failRun, az)
+			}
+			th, _ := tg.TargetHealth(v.id)
+			assert.Equal(t, StateInitial, th.State)
+			assert.Equal(t, 3+len(c.zones), v.hc, "three checks from the old nodes, one from each new node")
+		})
+	}
+}
+
+// TestDisabledHealthChecksFollowTheLoadBalancer: with health checks
+// disabled a target is healthy (Target.HealthCheckDisabled) only while a
+// load balancer uses its group: unused (Target.NotInUse) before the group
+// is attached and after its load balancer is deleted, healthy again at
+// once when another load balancer forwards to it, which then routes to
+// it. No node ever sends a check.
+func TestDisabledHealthChecksFollowTheLoadBalancer(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	tg, err := NewTargetGroup(s, Application, TargetGroupConfig{Name: "app", HealthCheck: HealthCheck{Disabled: true}})
+	require.NoError(t, err)
+	vs := servers(s, 2)
+	require.NoError(t, tg.Register(vs[0], vs[1]))
+	var changes []string
+	tg.Watch(func(ch HealthChange) {
+		changes = append(changes, fmt.Sprintf("%s %s→%s %s", ch.TargetID, ch.From, ch.To, ch.Reason))
+	})
+	state := func(want HealthState, reason string) {
+		t.Helper()
+		for _, v := range vs {
+			th, _ := tg.TargetHealth(v.id)
+			assert.Equal(t, want, th.State, v.id)
+			assert.Equal(t, reason, th.Reason, v.id)
+		}
+	}
+	state(StateUnused, "Target.NotInUse")
+	assert.Zero(t, tg.HealthyCount())
+
+	attach := func(name string) *LoadBalancer {
+		lb, err := New(s, Config{Name: name, AvailabilityZones: zones})
+		require.NoError(t, err)
+		_, err = lb.AddListener(ListenerConfig{DefaultAction: Action{Type: Forward, TargetGroups: []WeightedTargetGroup{{TargetGroup: tg, Weight: 1}}}})
+		require.NoError(t, err)
+		return lb
+	}
+	lb1 := attach("web")
+	state(StateHealthy, "Target.HealthCheckDisabled")
+	s.RunFor(time.Minute)
+	require.NoError(t, lb1.Delete())
+	state(StateUnused, "Target.NotInUse")
+
+	lb2 := attach("web2")
+	state(StateHealthy, "Target.HealthCheckDisabled")
+	assert.Equal(t, 2, tg.HealthyCount())
+	for _, az := range zones {
+		for _, th := range tg.NodeHealth(az) {
+			assert.Equal(t, StateHealthy, th.State, az)
+		}
+	}
+	statuses := map[int]int{}
+	drive(s, lb2, 10, time.Second, time.Millisecond, func(_ *sim.Request, r sim.Response) { statuses[r.Status]++ })
+	s.RunFor(time.Minute)
+	assert.Equal(t, map[int]int{200: 10}, statuses)
+	assert.Equal(t, 10, vs[0].got+vs[1].got)
+	assert.Zero(t, vs[0].hc+vs[1].hc, "checks are disabled")
+	assert.Equal(t, []string{
+		"i-00 unused→healthy Target.HealthCheckDisabled", "i-01 unused→healthy Target.HealthCheckDisabled",
+		"i-00 healthy→unused Target.NotInUse", "i-01 healthy→unused Target.NotInUse",
+		"i-00 unused→healthy Target.HealthCheckDisabled", "i-01 unused→healthy Target.HealthCheckDisabled",
+	}, changes)
+}
+
+// TestFailedAddListenerAttachesNothing: AddListener on a deleted load
+// balancer, or with any invalid part, fails without attaching the groups
+// its actions forward to: they keep no load balancer, their targets stay
+// unused, and no node checks them.
+func TestFailedAddListenerAttachesNothing(t *testing.T) {
+	forward := func(tg *TargetGroup) Action {
+		return Action{Type: Forward, TargetGroups: []WeightedTargetGroup{{TargetGroup: tg, Weight: 1}}}
+	}
+	for _, c := range []struct {
+		name    string
+		deleted bool
+		cfg     func(tg, other *TargetGroup) ListenerConfig
+		err     error
+		msg     string
+	}{
+		{"deleted load balancer", true, func(tg, _ *TargetGroup) ListenerConfig {
+			return ListenerConfig{DefaultAction: forward(tg)}
+		}, ErrNotFound, `load balancer "web": AddListener: the load balancer is deleted`},
+		{"rule priority 0", false, func(tg, _ *TargetGroup) ListenerConfig {
+			return ListenerConfig{DefaultAction: forward(tg), Rules: []Rule{{Priority: 0, Action: forward(tg)}}}
+		}, ErrInvalidConfig, "rule 0: Priority outside 1–50000"},
+		{"rule forwards to another load balancer's group", false, func(tg, other *TargetGroup) ListenerConfig {
+			return ListenerConfig{DefaultAction: forward(tg), Rules: []Rule{{Priority: 1, Action: forward(other),
+				Conditions: []Condition{{Field: PathPattern, Values: []string{"/api/*"}}}}}}
+		}, ErrInvalidConfig, `target group "other" already belongs to load balancer "web2"`},
+		{"rule with a bad condition", false, func(tg, _ *TargetGroup) ListenerConfig {
+			return ListenerConfig{DefaultAction: forward(tg), Rules: []Rule{{Priority: 1, Action: forward(tg),
+				Conditions: []Condition{{Field: HostHeader, Values: []string{"localhost"}}}}}}
+		}, ErrInvalidConfig, `host-header value "localhost"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := sim.New(sim.Config{Seed: 1})
+			lb, err := New(s, Config{Name: "web", AvailabilityZones: zones})
+			require.NoError(t, err)
+			if c.deleted {
+				require.NoError(t, lb.Delete())
+			}
+			_, other := newALB(t, s, TargetGroupConfig{Name: "other"}, func(cfg *Config) { cfg.Name = "web2" })
+			tg, err := NewTargetGroup(s, Application, TargetGroupConfig{Name: "app"})
+			require.NoError(t, err)
+			v := servers(s, 1)[0]
+			require.NoError(t, tg.Register(v))
+
+			_, err = lb.AddListener(c.cfg(tg, other))
+			require.ErrorIs(t, err, c.err)
+			assert.ErrorContains(t, err, c.msg)
+			assert.Nil(t, tg.LoadBalancer())
+			assert.Empty(t, lb.TargetGroups())
+			s.RunFor(10 * time.Minute)
+			assert.Zero(t, v.hc, "no node checks the target")
+			th, _ := tg.TargetHealth(v.id)
+			assert.Equal(t, StateUnused, th.State)
+			assert.Equal(t, "Target.NotInUse", th.Reason)
+		})
+	}
+}

@@ -127,8 +127,14 @@ func (lb *LoadBalancer) Config() Config { return lb.cfg }
 func (lb *LoadBalancer) CrossZone() bool { return lb.crossZone }
 
 // AddListener adds a listener. Ports are unique; ALB listeners are HTTP or
-// HTTPS, NLB listeners TCP, UDP or TLS, GWLB listeners GENEVE.
+// HTTPS, NLB listeners TCP, UDP or TLS, GWLB listeners GENEVE. The target
+// groups its actions forward to are attached, and their targets checked,
+// only when it succeeds. On a deleted load balancer it fails with
+// ErrNotFound.
 func (lb *LoadBalancer) AddListener(cfg ListenerConfig) (*Listener, error) {
+	if lb.deleted {
+		return nil, fmt.Errorf("elb: load balancer %q: AddListener: the load balancer is deleted: %w", lb.cfg.Name, ErrNotFound)
+	}
 	where := fmt.Sprintf("elb: load balancer %q: listener :%d", lb.cfg.Name, cfg.Port)
 	if cfg.Protocol == "" {
 		cfg.Protocol = map[Type]Protocol{Application: HTTP, Network: TCP, Gateway: GENEVE, Classic: HTTP}[lb.cfg.Type]
@@ -169,6 +175,12 @@ func (lb *LoadBalancer) AddListener(cfg ListenerConfig) (*Listener, error) {
 			return nil, err
 		}
 	}
+	// Attach only once everything is valid: a failed call leaves no group
+	// attached and no health checks running.
+	lb.attachGroups(cfg.DefaultAction)
+	for _, r := range rules {
+		lb.attachGroups(r.Action)
+	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Priority < rules[j].Priority })
 	l := &Listener{cfg: cfg, rules: rules}
 	lb.listeners = append(lb.listeners, l)
@@ -195,11 +207,6 @@ func (lb *LoadBalancer) validAction(where string, a Action) error {
 				return fmt.Errorf("%s: target group %q already belongs to load balancer %q: %w", where, w.TargetGroup.cfg.Name, w.TargetGroup.lb.cfg.Name, ErrInvalidConfig)
 			}
 		}
-		for _, w := range a.TargetGroups {
-			if w.TargetGroup.lb == nil {
-				w.TargetGroup.attach(lb)
-			}
-		}
 	case Redirect:
 		if lb.cfg.Type != Application {
 			return fmt.Errorf("%s: redirect is only for application load balancers: %w", where, ErrInvalidConfig)
@@ -218,6 +225,19 @@ func (lb *LoadBalancer) validAction(where string, a Action) error {
 		return fmt.Errorf("%s: action Type %q is not forward, redirect or fixed-response: %w", where, a.Type, ErrInvalidConfig)
 	}
 	return nil
+}
+
+// attachGroups attaches the groups a validated action forwards to that
+// have no load balancer yet (other action types ignore TargetGroups).
+func (lb *LoadBalancer) attachGroups(a Action) {
+	if a.Type != Forward {
+		return
+	}
+	for _, w := range a.TargetGroups {
+		if w.TargetGroup.lb == nil {
+			w.TargetGroup.attach(lb)
+		}
+	}
 }
 
 func allZero(ws []WeightedTargetGroup) bool {

@@ -83,6 +83,10 @@ type member struct {
 	reason   string
 	inFlight int
 	views    []view // one per load balancer node, in zone order; nil before the group is attached
+	// epoch counts the times views were replaced or dropped; a check in
+	// flight from an earlier epoch (a deleted load balancer's node) is
+	// ignored when it ends, as its node index means nothing now.
+	epoch uint64
 
 	current   float64 // smooth weighted round-robin credit
 	drainDone func()
@@ -203,16 +207,13 @@ func (tg *TargetGroup) RegisterWeighted(t Target, weight int) error {
 	if tg.s.Tracing() {
 		tg.s.Trace("elb", "RegisterTargets", tg.cfg.Name, sim.F("target", id), sim.F("az", m.az))
 	}
-	switch {
-	case tg.cfg.HealthCheck.Disabled:
-		tg.setState(m, StateHealthy, "Target.HealthCheckDisabled")
-	case tg.lb == nil:
-		// No load balancer, no nodes to check it (AWS: unused, Target.NotInUse).
+	if tg.lb == nil {
+		// No load balancer, no nodes to check it or route to it (AWS:
+		// unused, Target.NotInUse), whether or not checks are disabled.
 		m.state, m.reason = StateUnused, "Target.NotInUse"
+		return nil
 	}
-	if tg.lb != nil {
-		tg.startChecks(m)
-	}
+	tg.startChecks(m)
 	return nil
 }
 
@@ -238,6 +239,7 @@ func (tg *TargetGroup) detach() {
 			}
 		}
 		m.views = nil
+		m.epoch++
 		if m.state != StateDraining {
 			tg.setState(m, StateUnused, "Target.NotInUse")
 		}
@@ -255,6 +257,7 @@ func (tg *TargetGroup) startChecks(m *member) {
 	enabled := tg.lb.zoneEnabled(m.az)
 	draining := m.state == StateDraining
 	m.views = make([]view, len(zones))
+	m.epoch++
 	for i := range m.views {
 		v := &m.views[i]
 		v.slowFrom = -1
@@ -275,7 +278,9 @@ func (tg *TargetGroup) startChecks(m *member) {
 	case draining:
 	case !enabled:
 		tg.setState(m, StateUnused, "Target.NotInUse")
-	case !hc.Disabled:
+	case hc.Disabled:
+		tg.setState(m, StateHealthy, "Target.HealthCheckDisabled")
+	default:
 		tg.setState(m, StateInitial, "Elb.InitialHealthChecking")
 	}
 }
@@ -381,15 +386,18 @@ func (tg *TargetGroup) HealthyCount() int {
 	return n
 }
 
-// check runs one active health check on m from node i.
+// check runs one active health check on m from node i. The check may end
+// after the load balancer was deleted and the group attached to another;
+// result then ignores it.
 func (tg *TargetGroup) check(m *member, i int) {
 	hc := tg.cfg.HealthCheck
+	epoch := m.epoch
 	if hc.Protocol == TCP || hc.Protocol == GENEVE {
 		if r, ok := m.t.(readier); ok {
 			if r.Ready() {
-				tg.result(m, i, true, "")
+				tg.result(m, i, epoch, true, "")
 			} else {
-				tg.result(m, i, false, "Target.Timeout")
+				tg.result(m, i, epoch, false, "Target.Timeout")
 			}
 			return
 		}
@@ -401,7 +409,7 @@ func (tg *TargetGroup) check(m *member, i int) {
 	timeout := tg.s.After(hc.Timeout, func() {
 		if !done {
 			done = true
-			tg.result(m, i, false, "Target.Timeout")
+			tg.result(m, i, epoch, false, "Target.Timeout")
 		}
 	})
 	m.t.Serve(req, func(resp sim.Response) {
@@ -412,11 +420,11 @@ func (tg *TargetGroup) check(m *member, i int) {
 		tg.s.Cancel(timeout)
 		switch {
 		case resp.Failed():
-			tg.result(m, i, false, "Target.FailedHealthChecks")
+			tg.result(m, i, epoch, false, "Target.FailedHealthChecks")
 		case hc.Protocol == TCP || tg.successCode(resp.Status):
-			tg.result(m, i, true, "")
+			tg.result(m, i, epoch, true, "")
 		default:
-			tg.result(m, i, false, "Target.ResponseCodeMismatch")
+			tg.result(m, i, epoch, false, "Target.ResponseCodeMismatch")
 		}
 	})
 }
@@ -430,9 +438,10 @@ func (tg *TargetGroup) successCode(code int) bool {
 	return false
 }
 
-// result counts one check of m by node i against that node's thresholds.
-func (tg *TargetGroup) result(m *member, i int, ok bool, reason string) {
-	if m.state == StateDraining || m.state == StateUnused {
+// result counts one check of m by node i, started in epoch, against that
+// node's thresholds.
+func (tg *TargetGroup) result(m *member, i int, epoch uint64, ok bool, reason string) {
+	if epoch != m.epoch || m.state == StateDraining || m.state == StateUnused {
 		return
 	}
 	v := &m.views[i]
