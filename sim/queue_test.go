@@ -18,13 +18,19 @@ type refEvent struct {
 	id  int
 }
 
-// TestQueueMatchesReference drives the calendar queue and a deliberately
-// simple sorted-slice model with the same random operations (bursts at one
+// TestQueueMatchesReference drives the queue (calendar, ladder, or both
+// with moves between them) and a deliberately simple sorted-slice model with the same random operations (bursts at one
 // instant, near and far timers, cancels, reschedules, partial runs) and
 // requires the same firing order.
 func TestQueueMatchesReference(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
 		s := New(Config{})
+		if rapid.Bool().Draw(rt, "hybrid") {
+			// Move between calendar and ladder at small sizes, so both
+			// structures and the moves between them meet every operation.
+			s.q.bigAt = rapid.IntRange(1, 64).Draw(rt, "bigAt")
+			s.q.smallAt = rapid.IntRange(0, s.q.bigAt).Draw(rt, "smallAt")
+		}
 		var ref []refEvent
 		var fired, refFired []int
 		handles := map[int]Timer{}
@@ -148,7 +154,7 @@ func TestCancelledTimersDoNotAccumulate(t *testing.T) {
 	}
 	assert.Equal(t, 0, s.Len())
 	// Compaction keeps the structure bounded by the live count.
-	assert.LessOrEqual(t, s.q.dead, minCancelled)
+	assert.LessOrEqual(t, s.q.cal.dead, minCancelled)
 	assert.False(t, s.Step())
 }
 
@@ -167,20 +173,11 @@ func TestFarTimersDoNotCauseRebuildStorms(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		s.After(time.Duration(r.ExpFloat64()*1e6), fn)
 	}
-	before := s.q.rebuilds
+	before := s.q.cal.rebuilds
 	for i := 0; i < 500000; i++ {
 		s.Step()
 	}
-	assert.Less(t, s.q.rebuilds-before, 10)
-}
-
-// TestGrowthTest: push's loop-free growth test agrees with buckets.
-func TestGrowthTest(t *testing.T) {
-	for l := minBuckets; l <= 1<<22; l <<= 1 {
-		for _, n := range []int{0, 1, l/2 - 1, l / 2, l/2 + 1, l - 1, l, l + 1, 2*l - 1, 2 * l, 2*l + 1, 4 * l} {
-			require.Equal(t, 2*l < buckets(n), 4*n/perBucket > 2*l, "heads %d, n %d", l, n)
-		}
-	}
+	assert.Less(t, s.q.cal.rebuilds-before, 10)
 }
 
 // TestMemoryPerPendingEvent: the queue keeps at most 64 bytes of heap per
@@ -204,4 +201,43 @@ func TestMemoryPerPendingEvent(t *testing.T) {
 	assert.LessOrEqual(t, perEvent, 64.0)
 	assert.Greater(t, perEvent, 32.0, "at least the 32-byte slot")
 	runtime.KeepAlive(s)
+}
+
+// TestQueueMovesKeepHandles: handles taken before the queue moves between
+// calendar and ladder still work after it: a far timer set while small is
+// cancelled while large, one set while large is rescheduled once small
+// again, and fired handles stay not pending.
+func TestQueueMovesKeepHandles(t *testing.T) {
+	s := New(Config{Seed: 3})
+	s.q.bigAt, s.q.smallAt = 50, 10
+	noop := func() {}
+	early := s.After(time.Hour, noop)
+	fired := s.After(time.Nanosecond, noop)
+	require.True(t, s.Step())
+	var many []Timer
+	for i := range 60 {
+		many = append(many, s.After(time.Duration(i+1)*time.Millisecond, noop))
+	}
+	require.True(t, s.q.big, "60 pending passes bigAt")
+	assert.False(t, s.Pending(fired))
+	lateAt := s.Now() + Time(2*time.Hour)
+	late := s.After(2*time.Hour, noop)
+	assert.True(t, s.Cancel(early))
+	assert.False(t, s.Cancel(early))
+	s.RunFor(55 * time.Millisecond)
+	require.False(t, s.q.big, "fewer than smallAt pending")
+	assert.False(t, s.Pending(many[0]))
+	assert.True(t, s.Pending(many[59]))
+	at, ok := s.When(late)
+	require.True(t, ok)
+	assert.Equal(t, lateAt, at)
+	moved, ok := s.Reschedule(late, Time(3*time.Hour))
+	require.True(t, ok)
+	assert.False(t, s.Pending(late))
+	var order []Time
+	s.Schedule(Time(3*time.Hour), func() { order = append(order, s.Now()) })
+	s.Run()
+	assert.False(t, s.Pending(moved))
+	assert.Equal(t, []Time{Time(3 * time.Hour)}, order)
+	assert.Equal(t, 0, s.Len())
 }

@@ -65,6 +65,8 @@ func (s *Sim) TimeOf(w time.Time) Time { return Time(w.Sub(s.epoch)) }
 
 // Timer is a handle on a scheduled event. The zero Timer refers to nothing.
 type Timer struct {
+	at   Time
+	fn   func()
 	slot uint32
 	gen  uint32
 }
@@ -113,7 +115,7 @@ func (s *Sim) Reschedule(t Timer, at Time) (Timer, bool) {
 }
 
 // Len returns the number of pending (uncancelled) events.
-func (s *Sim) Len() int { return s.q.live }
+func (s *Sim) Len() int { return s.q.len() }
 
 // Fired returns how many events have run.
 func (s *Sim) Fired() uint64 { return s.fired }
