@@ -241,3 +241,41 @@ func TestQueueMovesKeepHandles(t *testing.T) {
 	assert.Equal(t, []Time{Time(3 * time.Hour)}, order)
 	assert.Equal(t, 0, s.Len())
 }
+
+// TestLadderSweepsCancelled: with the queue in its ladder, cancelling most
+// of many timers sweeps the cancelled ones out (the lists stay bounded by
+// the live count) and the rest fire in order, each once.
+func TestLadderSweepsCancelled(t *testing.T) {
+	s := New(Config{Seed: 5})
+	s.q.bigAt, s.q.smallAt = 100, 0
+	r := s.Stream("sweep")
+	var fired []int
+	var handles []Timer
+	for i := range 6000 {
+		handles = append(handles, s.After(time.Duration(r.IntN(1000))*time.Millisecond, func() { fired = append(fired, i) }))
+	}
+	require.True(t, s.q.big)
+	kept := 0
+	for i, h := range handles {
+		if i%5 == 0 {
+			kept++
+			continue
+		}
+		require.True(t, s.Cancel(h))
+	}
+	assert.Equal(t, kept, s.Len())
+	assert.Positive(t, s.q.lad.rebuilds, "a sweep ran")
+	assert.LessOrEqual(t, s.q.lad.dead, s.q.lad.live+minCancelled)
+	var last Time
+	for s.Step() {
+		require.GreaterOrEqual(t, s.Now(), last)
+		last = s.Now()
+	}
+	require.Len(t, fired, kept)
+	seen := map[int]bool{}
+	for _, i := range fired {
+		require.Zero(t, i%5, "a cancelled timer fired")
+		require.False(t, seen[i])
+		seen[i] = true
+	}
+}
