@@ -3,7 +3,9 @@
 // A Sim owns a virtual clock (Time, integer nanoseconds since the run's
 // epoch), a pending-event queue ordered by (time, sequence number), named
 // random streams derived from one root seed, the conservation tally of
-// requests, and an optional JSON Lines trace.
+// requests, and an optional JSON Lines trace. The queue is a calendar queue
+// up to 262,144 pending events and a ladder of value buckets beyond
+// (queue.go explains the choice; BenchmarkHold measures it).
 //
 // # Rules
 //
@@ -20,6 +22,8 @@
 // that answers requests implements Handler; a plain function becomes one
 // through HandlerFunc. Clients inject requests with Sim.Send, which keeps
 // the books: generated = completed + failed + in flight, at every instant.
+// A load generator can recycle answered requests with Request.Reset, and
+// then sends without allocating.
 //
 // # What it leaves out
 //
