@@ -153,7 +153,7 @@ func (q *queue) toCalendar() {
 			lo, hi = min(lo, c.slots[i].at), max(hi, c.slots[i].at)
 		}
 		if w := uint64(hi-lo) / uint64(len(live)) * perBucket; w > 1 {
-			shift = uint(bits.Len64(w) - 1)
+			shift = min(uint(bits.Len64(w)-1), 40) // retune's cap
 		}
 	}
 	c.want = shift
