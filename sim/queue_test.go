@@ -109,14 +109,26 @@ func TestQueueMatchesReference(t *testing.T) {
 	})
 }
 
-// TestQueueLargeShapes pushes the adaptive calendar through its rebuilds:
-// a million-event hold model, then a collapse to a few sparse timers.
+// TestQueueLargeShapes pushes the calendar through its rebuilds, and the
+// ladder through its cuts and its moves back to the calendar: a dense hold
+// model, then a collapse to a few sparse timers.
 func TestQueueLargeShapes(t *testing.T) {
+	for _, ladder := range []bool{false, true} {
+		t.Run(map[bool]string{false: "calendar", true: "ladder"}[ladder], func(t *testing.T) {
+			largeShapes(t, ladder)
+		})
+	}
+}
+
+func largeShapes(t *testing.T, ladder bool) {
 	n := 200000
 	if testing.Short() {
 		n = 20000
 	}
 	s := New(Config{Seed: 7})
+	if ladder {
+		s.q.bigAt, s.q.smallAt = 1000, 100
+	}
 	r := s.Stream("shape")
 	var last Time
 	var fn func()
