@@ -64,6 +64,8 @@ func (s *Sim) Wall(t Time) time.Time { return s.epoch.Add(time.Duration(t)) }
 func (s *Sim) TimeOf(w time.Time) Time { return Time(w.Sub(s.epoch)) }
 
 // Timer is a handle on a scheduled event. The zero Timer refers to nothing.
+// A Timer holds its event's function, so Timers are not comparable: ask
+// IsZero, Pending or When instead.
 type Timer struct {
 	at   Time
 	fn   func()
