@@ -148,6 +148,7 @@ type Instance struct {
 	act       *Activity
 	replaces  *Instance // launch-before-terminate: terminate it once this one is healthy
 	replaced  bool      // a replacement for it is on its way
+	heal      bool      // launched to replace an unhealthy instance
 	simple    *Policy   // the simple policy whose activity this instance belongs to
 	waits     map[string]*hookWait
 	abandon   bool
@@ -225,6 +226,7 @@ type Group struct {
 	markSimple    *Policy
 	cooldownUntil sim.Time
 	simpleBusy    int
+	owed          int // unhealthy instances terminated and not yet replaced
 	rnd           *rand.Rand
 	ticker        *sim.Ticker
 	mticker       *sim.Ticker
@@ -420,6 +422,31 @@ func (g *Group) live() []*Instance {
 	return out
 }
 
+// healing reports a replacement for an unhealthy instance still on its
+// way into service: simple policies wait for it as for their own activity.
+func (g *Group) healing() bool {
+	for _, in := range g.instances {
+		if in.heal && in.pending() {
+			return true
+		}
+	}
+	return false
+}
+
+// terminating counts instances on their way out (draining, terminate
+// hooks, EC2 shutdown). AWS counts them in the current capacity when
+// scaling in, so an alarm repeated during a scale-in removes no more.
+func (g *Group) terminating() int {
+	n := 0
+	for _, in := range g.instances {
+		switch in.state {
+		case Terminating, TerminatingWait, TerminatingProceed:
+			n++
+		}
+	}
+	return n
+}
+
 func (g *Group) cooldown() time.Duration {
 	if g.cfg.DefaultCooldown != nil {
 		return *g.cfg.DefaultCooldown
@@ -600,12 +627,19 @@ func (g *Group) reconcile() {
 	want := g.desired + g.extra
 	for n := live; n < want; n++ {
 		if g.fromPool() {
+			g.owed = max(g.owed-1, 0)
 			continue
 		}
-		if g.launch("", nil, "") == nil {
+		in := g.launch("", nil, "")
+		if in == nil {
 			break
 		}
+		if g.owed > 0 {
+			in.heal = true
+			g.owed--
+		}
 	}
+	g.owed = 0 // replacements not launched now are not owed: desired fell meanwhile
 	if excess := live - want; excess > 0 {
 		for range excess {
 			in := g.chooseVictim(nil)
@@ -775,6 +809,9 @@ func (g *Group) terminate(in *Instance, cause string) {
 		return
 	}
 	wasInService := in.state == InService
+	if in.unhealthy {
+		g.owed++
+	}
 	g.cancelHooks(in)
 	in.state = Terminating
 	if g.markSimple != nil && in.simple == nil {

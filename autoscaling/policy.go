@@ -375,7 +375,7 @@ func (p *Policy) Execute(a *cloudwatch.Alarm, c cloudwatch.StateChange) {
 
 func (p *Policy) simple() {
 	g := p.g
-	if g.simpleBusy > 0 || g.s.Now() < g.cooldownUntil {
+	if g.simpleBusy > 0 || g.healing() || g.s.Now() < g.cooldownUntil {
 		return
 	}
 	n := adjusted(p.cfg.AdjustmentType, p.cfg.ScalingAdjustment, g.desired, p.cfg.MinAdjustmentMagnitude)
@@ -439,7 +439,12 @@ func (p *Policy) step(c cloudwatch.StateChange) {
 		if warming > 0 {
 			return
 		}
-		n = adjusted(t, st.ScalingAdjustment, g.desired, p.cfg.MinAdjustmentMagnitude)
+		// Terminating instances count toward the current capacity: a breach
+		// repeated while they drain removes nothing more.
+		n = adjusted(t, st.ScalingAdjustment, g.desired+g.terminating(), p.cfg.MinAdjustmentMagnitude)
+		if n >= g.desired {
+			return
+		}
 	default:
 		return
 	}
@@ -579,18 +584,18 @@ func (p *Policy) counted() int {
 }
 
 // track handles a target-tracking alarm: the high alarm scales out to
-// ceil(metric × n / target); the low alarm scales in to the same figure
-// when no instance is warming and every scale-in-enabled target-tracking
-// policy of the group agrees.
+// ceil(metric × n / target); the low alarm scales in to the same figure,
+// with the terminating instances added to n, when no instance is warming
+// and every scale-in-enabled target-tracking policy of the group agrees.
 func (p *Policy) track(a *cloudwatch.Alarm, c cloudwatch.StateChange) {
 	g := p.g
 	if math.IsNaN(c.Value) || c.NewState != cloudwatch.StateAlarm {
 		return
 	}
 	target := p.cfg.TargetTrackingConfiguration.TargetValue
-	want := func(v float64) int { return int(math.Ceil(v*float64(p.counted())/target - 1e-9)) }
+	want := func(v float64, n int) int { return int(math.Ceil(v*float64(n)/target - 1e-9)) }
 	if a == p.high {
-		if n := min(want(c.Value), g.max); n > g.desired {
+		if n := min(want(c.Value, p.counted()), g.max); n > g.desired {
 			g.setDesired(n, fmt.Sprintf("At %s a monitor alarm %s in state ALARM triggered policy %s changing the desired capacity from %d to %d.",
 				g.stamp(), a.Name(), p.cfg.PolicyName, g.desired, n))
 		}
@@ -600,7 +605,10 @@ func (p *Policy) track(a *cloudwatch.Alarm, c cloudwatch.StateChange) {
 	if p.warming() > 0 {
 		return
 	}
-	n := want(c.Value)
+	// Scale-in counts terminating instances in the current capacity, as AWS
+	// does, so the alarm repeating while they drain removes no more.
+	leaving := g.terminating()
+	n := want(c.Value, p.counted()+leaving)
 	for _, o := range g.policies {
 		if o == p || o.cfg.PolicyType != TargetTrackingScaling || o.low == nil {
 			continue
@@ -608,7 +616,7 @@ func (p *Policy) track(a *cloudwatch.Alarm, c cloudwatch.StateChange) {
 		if o.low.State() != cloudwatch.StateAlarm || math.IsNaN(o.lowVal) {
 			return
 		}
-		n = max(n, int(math.Ceil(o.lowVal*float64(o.counted())/o.cfg.TargetTrackingConfiguration.TargetValue-1e-9)))
+		n = max(n, int(math.Ceil(o.lowVal*float64(o.counted()+leaving)/o.cfg.TargetTrackingConfiguration.TargetValue-1e-9)))
 	}
 	n = max(n, g.floor, g.min)
 	if n < g.desired {
