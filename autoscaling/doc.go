@@ -32,9 +32,13 @@
 // toward desired, so repeated alarms during warm-up do not add more.
 // Scale-in waits until no instance is warming and every scale-in-enabled
 // target-tracking policy agrees. Step policies pick their step from the
-// alarm's newest datapoint relative to its threshold; simple policies wait
-// for their activity and the cooldown (which starts when the last instance
-// finishes launching, or finishes draining and terminating). Scheduled
+// alarm's newest datapoint relative to its threshold. Both kinds leave
+// warming instances out of the current capacity when scaling out and count
+// terminating ones in it when scaling in, so an alarm repeated while
+// victims drain removes no more. Simple policies wait for their activity,
+// or a health-check replacement, to finish and then for the cooldown
+// (which starts when the last instance finishes launching, or finishes
+// draining and terminating). Scheduled
 // actions use 5-field cron expressions (github.com/robfig/cron/v3) in any
 // IANA time zone. Predictive scaling fits a level, a linear trend and an
 // hour-of-day profile (hour-of-week from two weeks of history) to up to 14
