@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/nimbus-sim/nimbus/cloudwatch"
+	"github.com/nimbus-sim/nimbus/sim"
 )
 
 // TestStepScalingAWSWarmupExample replays the warm-up example of the AWS
@@ -133,6 +134,69 @@ func TestSimpleScalingWaitsForHealthReplacement(t *testing.T) {
 			require.False(t, g.healing())
 			fire()
 			assert.Equal(t, 3, g.DesiredCapacity(), "then acts")
+		})
+	}
+}
+
+// TestLifecycleHookAWSNumbers checks the hook numbers of the AWS lifecycle
+// hook pages: HeartbeatTimeout defaults to 3,600 s within [30, 7,200] s,
+// DefaultResult to ABANDON; a heartbeat restarts the timeout (a heartbeat
+// at 30 minutes on a one-hour hook makes 90 minutes); and the wait never
+// exceeds min(48 h, 100 × HeartbeatTimeout).
+func TestLifecycleHookAWSNumbers(t *testing.T) {
+	t.Run("defaults and range", func(t *testing.T) {
+		w := newWorld(t, 3)
+		g := w.group(t, GroupConfig{MinSize: 0, MaxSize: 1, DesiredCapacity: Int(0)})
+		for _, c := range []struct {
+			timeout, want time.Duration
+			ok            bool
+		}{
+			{0, time.Hour, true},
+			{29 * time.Second, 0, false},
+			{30 * time.Second, 30 * time.Second, true},
+			{7200 * time.Second, 7200 * time.Second, true},
+			{7201 * time.Second, 0, false},
+		} {
+			err := g.PutLifecycleHook(LifecycleHook{LifecycleHookName: "h", LifecycleTransition: InstanceLaunching, HeartbeatTimeout: c.timeout})
+			if !c.ok {
+				require.ErrorIs(t, err, ErrInvalidConfig, "HeartbeatTimeout %v", c.timeout)
+				continue
+			}
+			require.NoError(t, err, "HeartbeatTimeout %v", c.timeout)
+			require.Len(t, g.hooks, 1)
+			assert.Equal(t, c.want, g.hooks[0].HeartbeatTimeout)
+			assert.Equal(t, Abandon, g.hooks[0].DefaultResult)
+		}
+	})
+	cases := []struct {
+		name       string
+		timeout    time.Duration
+		heartbeats func(w *world, g *Group, id string) // started when the wait starts
+		wait       time.Duration
+	}{
+		{"default timeout", 0, func(*world, *Group, string) {}, time.Hour},
+		{"heartbeat at 30 minutes", 0, func(w *world, g *Group, id string) {
+			w.s.After(30*time.Minute, func() { require.NoError(t, g.RecordLifecycleActionHeartbeat("boot", id)) })
+		}, 90 * time.Minute},
+		{"global limit 100 × 30 s", 30 * time.Second, func(w *world, g *Group, id string) {
+			w.s.Every(w.s.Now().Add(20*time.Second), 20*time.Second, func(sim.Time) { _ = g.RecordLifecycleActionHeartbeat("boot", id) })
+		}, 50 * time.Minute},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 3)
+			g := w.group(t, GroupConfig{MinSize: 0, MaxSize: 1, DesiredCapacity: Int(0)})
+			var start sim.Time
+			require.NoError(t, g.PutLifecycleHook(LifecycleHook{LifecycleHookName: "boot", LifecycleTransition: InstanceLaunching,
+				HeartbeatTimeout: c.timeout, DefaultResult: Continue, Notify: func(a LifecycleAction) {
+					start = w.s.Now()
+					c.heartbeats(w, g, a.InstanceID)
+				}}))
+			require.NoError(t, g.SetDesiredCapacity(1, false))
+			w.s.RunFor(3 * time.Hour)
+			require.NotZero(t, start)
+			require.Equal(t, 1, g.InService(), "CONTINUE puts it in service")
+			assert.Equal(t, c.wait, g.Instances()[0].InServiceTime().Sub(start))
 		})
 	}
 }
