@@ -115,6 +115,9 @@ func drive(s *sim.Sim, h sim.Handler, n int, every time.Duration, work time.Dura
 	s.Schedule(s.Now(), next)
 }
 
+// TestRoundRobinIsEvenWithinOne: each node keeps its own round robin, so
+// each node's requests are even within one across the targets, and the
+// total within one per node.
 func TestRoundRobinIsEvenWithinOne(t *testing.T) {
 	s := sim.New(sim.Config{Seed: 1})
 	lb, tg := newALB(t, s, TargetGroupConfig{})
@@ -130,8 +133,24 @@ func TestRoundRobinIsEvenWithinOne(t *testing.T) {
 	for _, v := range vs {
 		lo, hi = min(lo, v.got), max(hi, v.got)
 	}
-	assert.LessOrEqual(t, hi-lo, 1, "round robin: counts %d..%d", lo, hi)
+	assert.LessOrEqual(t, hi-lo, len(zones), "round robin, one position per node: counts %d..%d", lo, hi)
 	assert.Equal(t, uint64(1001), s.Requests().CompletedClass(2))
+	// Per node: requests from clients that reach one node.
+	var id uint64
+	before := make([]int, len(vs))
+	for i, v := range vs {
+		before[i] = v.got
+	}
+	for range 102 {
+		s.Send(lb, toNode(lb, 1, &id), nil)
+	}
+	s.RunFor(10 * time.Second)
+	lo, hi = 1<<30, 0
+	for i, v := range vs {
+		d := v.got - before[i]
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	assert.LessOrEqual(t, hi-lo, 1, "one node's round robin: %d..%d", lo, hi)
 }
 
 func TestWeightedRoundRobinHonoursWeights(t *testing.T) {

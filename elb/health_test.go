@@ -452,3 +452,31 @@ func TestFailedAddListenerAttachesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestLeastOutstandingIsPerNode: each node counts only its own outstanding
+// requests, so a target one node has loaded still looks idle to another.
+func TestLeastOutstandingIsPerNode(t *testing.T) {
+	s := sim.New(sim.Config{Seed: 1})
+	lb, tg := newALB(t, s, TargetGroupConfig{Algorithm: LeastOutstandingRequests})
+	vs := servers(s, 2)
+	require.NoError(t, tg.Register(vs[0], vs[1]))
+	s.RunFor(allChecked(tg))
+	require.Equal(t, 2, tg.HealthyCount())
+	vs[0].hung = true
+	var id uint64
+	// Node a sends one request to the hung target on a tie, then keeps
+	// to the other, where it has nothing outstanding.
+	for range 4 {
+		s.Send(lb, toNode(lb, 0, &id), nil)
+		s.RunFor(100 * time.Millisecond) // the other target answers
+	}
+	require.Equal(t, 1, vs[0].got)
+	// Node b has nothing outstanding anywhere: its two requests break the
+	// tie in turn, one to each target.
+	for range 2 {
+		s.Send(lb, toNode(lb, 1, &id), nil)
+		s.RunFor(100 * time.Millisecond) // the other target answers
+	}
+	assert.Equal(t, 2, vs[0].got, "node b does not see node a's outstanding request")
+	assert.Equal(t, 4, vs[1].got)
+}

@@ -353,7 +353,8 @@ type flight struct {
 	reply    func(sim.Response)
 	enter    sim.Time
 	sent     sim.Time
-	node     int // index of the node (and its zone) the client reached
+	node     int    // index of the node (and its zone) the client reached
+	epoch    uint64 // the target's view epoch when the node sent it the request
 	az       string
 	group    *TargetGroup
 	m        *member
@@ -515,6 +516,8 @@ func (lb *LoadBalancer) forward(f *flight, fl flow, c *conn) {
 	f.m = m
 	f.cross = m.az != f.az
 	m.inFlight++
+	f.epoch = m.epoch
+	m.views[f.node].inFlight++
 	m.minReq++
 	lb.minute.requests++
 	g.stats.requests++
@@ -599,6 +602,11 @@ func (f *flight) onReply(resp sim.Response) {
 func (f *flight) release(failed bool) {
 	m := f.m
 	m.inFlight--
+	// A node whose views were since replaced (a deleted load balancer) no
+	// longer counts the request.
+	if m.epoch == f.epoch {
+		m.views[f.node].inFlight--
+	}
 	if failed {
 		m.minErr++
 	}

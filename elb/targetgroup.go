@@ -105,6 +105,7 @@ type view struct {
 	failRun  int
 	slowFrom sim.Time // start of slow start at this node; -1 when not in it
 	checker  *sim.Ticker
+	inFlight int // requests this node has outstanding at the target
 }
 
 // TargetGroup routes requests to registered targets.
@@ -594,10 +595,10 @@ func (tg *TargetGroup) pick(req *sim.Request, node int, az string, fl flow) (m *
 			nonSticky = true
 		}
 	}
-	key := ""
-	if !cross {
-		key = az
-	}
+	// Each node keeps its own round-robin position and knows only its own
+	// outstanding requests (the facts file's modelling choice for what AWS
+	// leaves unpublished): two nodes may pick the same least-loaded target.
+	key := az
 	switch tg.cfg.Algorithm {
 	case LeastOutstandingRequests:
 		start := int(tg.rr[key] % uint64(len(cands)))
@@ -605,7 +606,7 @@ func (tg *TargetGroup) pick(req *sim.Request, node int, az string, fl flow) (m *
 		best := cands[start]
 		for i := 1; i < len(cands); i++ {
 			c := cands[(start+i)%len(cands)]
-			if c.inFlight < best.inFlight {
+			if c.views[node].inFlight < best.views[node].inFlight {
 				best = c
 			}
 		}
