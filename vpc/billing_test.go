@@ -175,35 +175,6 @@ func TestInterfaceEndpoint(t *testing.T) {
 	assert.Contains(t, err.Error(), "only S3 and DynamoDB")
 }
 
-func TestNatConnectionLimit(t *testing.T) {
-	f := newTwoTier(t, 1)
-	dst := mustAddr("198.51.100.7")
-	limit := DefaultLimits().NatConnectionsPerIP
-	for range limit {
-		require.NoError(t, f.nat.OpenConnection(dst, 443, ProtocolTCP))
-	}
-	err := f.nat.OpenConnection(dst, 443, ProtocolTCP)
-	require.ErrorIs(t, err, ErrPortAllocation)
-	assert.Equal(t, uint64(1), f.nat.ErrorPortAllocation())
-	// Another destination port is another destination.
-	require.NoError(t, f.nat.OpenConnection(dst, 80, ProtocolTCP))
-	assert.Equal(t, limit+1, f.nat.ActiveConnectionCount())
-	f.nat.CloseConnection(dst, 443, ProtocolTCP)
-	require.NoError(t, f.nat.OpenConnection(dst, 443, ProtocolTCP))
-
-	// A second address doubles the connections per destination.
-	e1, err := f.n.AllocateAddress("us-east-1")
-	require.NoError(t, err)
-	e2, err := f.n.AllocateAddress("us-east-1")
-	require.NoError(t, err)
-	nat2, err := f.v.CreateNatGateway(NatGatewayConfig{Name: "two", Subnet: f.pub, ElasticIP: e1, SecondaryElasticIPs: []*ElasticIP{e2}})
-	require.NoError(t, err)
-	for range 2 * limit {
-		require.NoError(t, nat2.OpenConnection(dst, 443, ProtocolTCP))
-	}
-	require.ErrorIs(t, nat2.OpenConnection(dst, 443, ProtocolTCP), ErrPortAllocation)
-}
-
 func TestIPv6(t *testing.T) {
 	n := newNet(t)
 	v, err := n.CreateVPC(VPCConfig{Name: "v6", Region: "us-east-1", CidrBlock: "10.0.0.0/16", AmazonProvidedIpv6CidrBlock: true})

@@ -26,4 +26,8 @@ var (
 	// ErrPortAllocation reports that a NAT gateway has no source port left
 	// for a new connection to a destination (CloudWatch: ErrorPortAllocation).
 	ErrPortAllocation = errors.New("vpc: NAT gateway port allocation failed")
+	// ErrConnectionReset reports a packet on a NAT gateway connection that
+	// expired after Limits.NatIdleTimeout without traffic: AWS answers it
+	// with a TCP RST (CloudWatch: IdleTimeoutCount).
+	ErrConnectionReset = errors.New("vpc: NAT gateway connection reset after idle timeout")
 )

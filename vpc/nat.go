@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"github.com/nimbus-sim/nimbus/sim"
 )
 
 // Connectivity types of a NAT gateway.
@@ -46,9 +48,11 @@ type NatGateway struct {
 	deleted bool
 	usage   int
 
-	conns         map[natDest]int
+	conns         map[natDest]int // open connections per destination
 	openConns     int
+	head, tail    *NatConnection // open connections, least recently active first
 	portAllocErrs uint64
+	idleTimeouts  uint64
 	bytes         int64
 }
 
@@ -149,52 +153,165 @@ func (g *NatGateway) PublicIP() (netip.Addr, bool) {
 // State returns "available" or "deleted".
 func (g *NatGateway) State() string { return pick(g.deleted, "deleted", "available") }
 
+// NatConnection is one connection through a NAT gateway, from
+// OpenConnection. It holds a source port to its destination until Close,
+// until the gateway is deleted, or until it carries no packet for
+// Limits.NatIdleTimeout (350 s), when the gateway expires it: further
+// packets get a TCP RST, which Touch reports as ErrConnectionReset.
+type NatConnection struct {
+	g          *NatGateway
+	dst        natDest
+	last       sim.Time // last activity; the gateway's list is ordered by it
+	prev, next *NatConnection
+	state      connState
+}
+
+type connState uint8
+
+const (
+	connOpen connState = iota
+	connClosed
+	connReset   // expired after the idle timeout
+	connDropped // the gateway was deleted
+)
+
 // OpenConnection opens one connection through the gateway to a
-// destination (address, port, protocol). Each gateway address carries at
-// most NatConnectionsPerIP (55,000) simultaneous connections per
-// destination; beyond that it fails with ErrPortAllocation and counts an
-// ErrorPortAllocation.
-func (g *NatGateway) OpenConnection(dst netip.Addr, port uint16, proto Protocol) error {
+// destination (address, port, protocol), active from now. Each gateway
+// address carries at most NatConnectionsPerIP (55,000) simultaneous
+// connections per destination; beyond that it fails with ErrPortAllocation
+// and counts an ErrorPortAllocation. Connections idle for NatIdleTimeout
+// are expired first, so they free their ports. Bytes and their charges go
+// through Network.Crossing, not the connection.
+func (g *NatGateway) OpenConnection(dst netip.Addr, port uint16, proto Protocol) (*NatConnection, error) {
 	if g.deleted {
-		return fmt.Errorf("vpc: NAT gateway %s: deleted: %w", g.id, ErrInvalidState)
+		return nil, fmt.Errorf("vpc: NAT gateway %s: deleted: %w", g.id, ErrInvalidState)
 	}
+	g.expire()
 	ips := max(len(g.eips), 1)
 	k := natDest{dst, port, proto}
 	if g.conns[k] >= ips*g.vpc.n.limits.NatConnectionsPerIP {
 		g.portAllocErrs++
-		return fmt.Errorf("vpc: NAT gateway %s: %d connections to %s:%d/%s already open: %w", g.id, g.conns[k], dst, port, proto, ErrPortAllocation)
+		return nil, fmt.Errorf("vpc: NAT gateway %s: %d connections to %s:%d/%s already open: %w", g.id, g.conns[k], dst, port, proto, ErrPortAllocation)
 	}
 	g.conns[k]++
 	g.openConns++
+	c := &NatConnection{g: g, dst: k, last: g.vpc.n.s.Now()}
+	g.pushBack(c)
+	return c, nil
+}
+
+// Touch records a packet on the connection now, restarting its idle
+// timer (a keepalive does this). It fails with ErrConnectionReset once
+// the connection has expired, and with ErrInvalidState after Close or the
+// gateway's deletion.
+func (c *NatConnection) Touch() error {
+	g := c.g
+	if c.state == connOpen {
+		g.expire()
+	}
+	switch c.state {
+	case connReset:
+		return fmt.Errorf("vpc: NAT gateway %s: connection to %s:%d/%s idle for %s: %w",
+			g.id, c.dst.addr, c.dst.port, c.dst.proto, g.vpc.n.limits.NatIdleTimeout, ErrConnectionReset)
+	case connClosed:
+		return fmt.Errorf("vpc: NAT gateway %s: connection to %s:%d/%s: closed: %w", g.id, c.dst.addr, c.dst.port, c.dst.proto, ErrInvalidState)
+	case connDropped:
+		return fmt.Errorf("vpc: NAT gateway %s: connection to %s:%d/%s: gateway deleted: %w", g.id, c.dst.addr, c.dst.port, c.dst.proto, ErrInvalidState)
+	}
+	c.last = g.vpc.n.s.Now()
+	if g.tail != c {
+		g.unlink(c)
+		g.pushBack(c)
+	}
 	return nil
 }
 
-// CloseConnection closes one connection opened with OpenConnection.
-func (g *NatGateway) CloseConnection(dst netip.Addr, port uint16, proto Protocol) {
-	k := natDest{dst, port, proto}
-	if g.conns[k] == 0 {
+// Close closes the connection and frees its port. Closing a connection
+// that is already closed, expired or dropped does nothing.
+func (c *NatConnection) Close() {
+	if c.state != connOpen {
 		return
 	}
-	if g.conns[k]--; g.conns[k] == 0 {
-		delete(g.conns, k)
+	g := c.g
+	g.expire()
+	if c.state == connOpen {
+		g.release(c)
+		c.state = connClosed
+	}
+}
+
+// pushBack appends c to the gateway's list, the most recently active end.
+func (g *NatGateway) pushBack(c *NatConnection) {
+	c.prev, c.next = g.tail, nil
+	if g.tail == nil {
+		g.head = c
+	} else {
+		g.tail.next = c
+	}
+	g.tail = c
+}
+
+func (g *NatGateway) unlink(c *NatConnection) {
+	if c.prev == nil {
+		g.head = c.next
+	} else {
+		c.prev.next = c.next
+	}
+	if c.next == nil {
+		g.tail = c.prev
+	} else {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+}
+
+// release unlinks an open connection and frees its port.
+func (g *NatGateway) release(c *NatConnection) {
+	g.unlink(c)
+	if g.conns[c.dst]--; g.conns[c.dst] == 0 {
+		delete(g.conns, c.dst)
 	}
 	g.openConns--
 }
 
+// expire resets every connection idle for NatIdleTimeout or longer. The
+// list is ordered by last activity (Touch moves a connection to the back,
+// and the clock never goes back), so it stops at the first live one: the
+// cost is O(1) plus one step per expired connection, with no timers.
+func (g *NatGateway) expire() {
+	now, idle := g.vpc.n.s.Now(), g.vpc.n.limits.NatIdleTimeout
+	for c := g.head; c != nil && now.Sub(c.last) >= idle; c = g.head {
+		g.release(c)
+		c.state = connReset
+		g.idleTimeouts++
+	}
+}
+
 // ActiveConnectionCount returns the open connections (CloudWatch
-// ActiveConnectionCount).
-func (g *NatGateway) ActiveConnectionCount() int { return g.openConns }
+// ActiveConnectionCount), after expiring the idle ones.
+func (g *NatGateway) ActiveConnectionCount() int {
+	g.expire()
+	return g.openConns
+}
 
 // ErrorPortAllocation returns how many connections failed for want of a
 // source port (CloudWatch ErrorPortAllocation).
 func (g *NatGateway) ErrorPortAllocation() uint64 { return g.portAllocErrs }
+
+// IdleTimeoutCount returns how many connections expired after
+// NatIdleTimeout without traffic (CloudWatch IdleTimeoutCount), up to now.
+func (g *NatGateway) IdleTimeoutCount() uint64 {
+	g.expire()
+	return g.idleTimeouts
+}
 
 // BytesProcessed returns the bytes carried through the gateway by
 // Crossing, both directions.
 func (g *NatGateway) BytesProcessed() int64 { return g.bytes }
 
 // Delete deletes the gateway: its ENI goes, its Elastic IPs are
-// disassociated but stay allocated, and routes to it become blackholes.
+// disassociated but stay allocated, its open connections are dropped (not
+// counted as idle timeouts) and routes to it become blackholes.
 func (g *NatGateway) Delete() error {
 	if g.deleted {
 		return fmt.Errorf("vpc: NAT gateway %s: already deleted: %w", g.id, ErrInvalidState)
@@ -205,6 +322,11 @@ func (g *NatGateway) Delete() error {
 		delete(n.public, e.addr)
 	}
 	_ = g.eni.Delete()
+	g.expire() // those already idle long enough did time out
+	for c := g.head; c != nil; c = g.head {
+		g.release(c)
+		c.state = connDropped
+	}
 	g.deleted = true
 	n.endHourly(g.usage)
 	n.changed()

@@ -113,6 +113,10 @@ type Limits struct {
 	ActivePeeringsPerVPC     int // 50
 	NatConnectionsPerIP      int // 55,000 per destination (IP, port, protocol)
 	InterfaceEndpointsPerVPC int // 50 interface + GWLB endpoints per VPC
+	// NatIdleTimeout is how long a NAT gateway keeps a connection with no
+	// packets before expiring it (350 s; AWS documents it for TCP, and the
+	// model assumes the same for UDP and ICMP). Not adjustable in AWS.
+	NatIdleTimeout time.Duration
 }
 
 // DefaultLimits returns the AWS default quotas.
@@ -131,6 +135,7 @@ func DefaultLimits() Limits {
 		ActivePeeringsPerVPC:     50,
 		NatConnectionsPerIP:      55000,
 		InterfaceEndpointsPerVPC: 50,
+		NatIdleTimeout:           350 * time.Second,
 	}
 }
 
@@ -284,6 +289,9 @@ func (n *Network) validate() error {
 		if q.v < 1 {
 			return fmt.Errorf("vpc: network: Limits.%s %d < 1: %w", q.name, q.v, ErrInvalidConfig)
 		}
+	}
+	if l.NatIdleTimeout <= 0 {
+		return fmt.Errorf("vpc: network: Limits.NatIdleTimeout %s <= 0: %w", l.NatIdleTimeout, ErrInvalidConfig)
 	}
 	p := n.prices
 	for _, x := range []struct {
