@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/nimbus-sim/nimbus/sim"
 	"github.com/stretchr/testify/assert"
@@ -132,7 +133,7 @@ func FuzzCreateSubnet(f *testing.F) {
 // against a plain scan over random route tables.
 func TestLookupMatchesReference(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		n, err := New(sim.New(sim.Config{Seed: 1}), Config{Limits: &Limits{CidrBlocksPerVPC: 5, RoutesPerTable: 1000, RouteTablesPerVPC: 5, SubnetsPerVPC: 5, NetworkACLsPerVPC: 5, RulesPerNetworkACL: 20, SecurityGroupsPerVPC: 5, RulesPerSecurityGroup: 60, SecurityGroupsPerENI: 5, NatGatewaysPerAZ: 5, ActivePeeringsPerVPC: 5, NatConnectionsPerIP: 1, InterfaceEndpointsPerVPC: 5}})
+		n, err := New(sim.New(sim.Config{Seed: 1}), Config{Limits: &Limits{CidrBlocksPerVPC: 5, RoutesPerTable: 1000, RouteTablesPerVPC: 5, SubnetsPerVPC: 5, NetworkACLsPerVPC: 5, RulesPerNetworkACL: 20, SecurityGroupsPerVPC: 5, RulesPerSecurityGroup: 60, SecurityGroupsPerENI: 5, NatGatewaysPerAZ: 5, ActivePeeringsPerVPC: 5, NatConnectionsPerIP: 1, InterfaceEndpointsPerVPC: 5, NatIdleTimeout: time.Minute}})
 		if err != nil {
 			rt.Fatal(err)
 		}
