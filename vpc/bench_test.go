@@ -2,7 +2,9 @@ package vpc
 
 import (
 	"fmt"
+	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/nimbus-sim/nimbus/sim"
 )
@@ -115,4 +117,39 @@ func BenchmarkEvaluateEphemeralPorts(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verdicts/s")
+}
+
+// BenchmarkNatConnection opens, touches and closes one connection per
+// iteration, 1 ms of sim time apart, beside 10,000 long-lived connections
+// that each get a keepalive every 10 s (one per iteration), so Touch moves
+// connections out of the middle of the gateway's activity list.
+func BenchmarkNatConnection(b *testing.B) {
+	f := newTwoTier(b, 1)
+	dst := netip.MustParseAddr("198.51.100.7")
+	live := make([]*NatConnection, 10000)
+	for i := range live {
+		c, err := f.nat.OpenConnection(dst, uint16(1+i%4), ProtocolTCP)
+		if err != nil {
+			b.Fatal(err)
+		}
+		live[i] = c
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		f.s.RunFor(time.Millisecond)
+		if err := live[i%len(live)].Touch(); err != nil {
+			b.Fatal(err)
+		}
+		c, err := f.nat.OpenConnection(dst, 443, ProtocolTCP)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Touch(); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conns/s")
 }

@@ -22,9 +22,10 @@
 //     gateway, gateway endpoint (prefix list), an ENI appliance; a route
 //     whose target is gone is a blackhole.
 //   - NAT gateways (public or private, per AZ, EIPs, the 55,000 connections
-//     per address and destination, hourly and per-GB billing); interface
-//     endpoints (one ENI per AZ, regional, zonal and private DNS names,
-//     hourly per AZ and per-GB billing); gateway endpoints (free).
+//     per address and destination, the 350 s idle timeout, hourly and
+//     per-GB billing); interface endpoints (one ENI per AZ, regional, zonal
+//     and private DNS names, hourly per AZ and per-GB billing); gateway
+//     endpoints (free).
 //   - Security groups (stateful, allow-only, CIDR, group and prefix-list
 //     rules, AWS's default group and new-group defaults) and network ACLs
 //     (stateless, numbered, first match, default allow-all and custom
@@ -48,6 +49,16 @@
 // bandwidth) and the cost; the bytes are recorded and reach the Biller at
 // Network.Settle, with the hourly charges.
 //
+// NatGateway.OpenConnection returns a NatConnection that holds a source
+// port until Close or until it carries no packet (Touch) for
+// Limits.NatIdleTimeout, 350 s: then the gateway expires it, counts it in
+// IdleTimeoutCount and answers its next packet with a TCP RST
+// (ErrConnectionReset), so clients need keepalives under 350 s. Expiry is
+// lazy and timer-free: each gateway keeps its connections in order of last
+// activity and expires from the front whenever it is used or its metrics
+// are read. Connections and Crossing are independent: connections account
+// for ports, Crossing for bytes, latency and cost.
+//
 // For ec2, *Subnet offers ID, AZ, AllocateIP and ReleaseIP (each address
 // is an ENI in the default security group, reachable by Evaluate and
 // reconfigurable through VPC.InterfaceAt); for route53,
@@ -61,9 +72,13 @@
 // Transit gateways, GWLB endpoints, egress-only IGWs, VGW route
 // propagation, prefix-list routes with overlapping lists, SG rule counting
 // by prefix-list weight, ICMP type/code matching, endpoint policies, NAT
-// idle timeouts and bandwidth scaling, and DNS itself (route53's job) are
-// not modelled. Resources are available at once (no "pending" state,
-// except peering requests, which wait for Accept and expire after 7 days).
+// bandwidth scaling and secondary-address connection draining, and DNS
+// itself (route53's job) are not modelled. AWS gives the NAT idle timeout
+// without naming a protocol and the RST for TCP; the model applies 350 s
+// to UDP and ICMP too (an assumption) and reports their expiry with the
+// same ErrConnectionReset, standing for the lost mapping. Resources are
+// available at once (no "pending" state, except peering requests, which
+// wait for Accept and expire after 7 days).
 // All latencies (Latency) are assumptions; AWS documents none. Prices
 // (Prices) are us-east-1 list prices; a GB is 2^30 bytes. Internet egress
 // is charged at its first tier to the sender; traffic to a same-region

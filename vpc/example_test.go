@@ -1,8 +1,10 @@
 package vpc_test
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/nimbus-sim/nimbus/sim"
 	"github.com/nimbus-sim/nimbus/vpc"
@@ -83,4 +85,31 @@ func ExampleNetwork_Evaluate() {
 	// false sg-in true 0
 	// false eni true 0
 	// true nacl-out false 32767
+}
+
+// A client that opens a connection through a NAT gateway and goes quiet
+// for 350 s gets a reset on its next packet; one that sends a keepalive
+// every 300 s keeps its connection.
+func ExampleNatGateway_OpenConnection() {
+	s := sim.New(sim.Config{Seed: 1})
+	n, _ := vpc.New(s, vpc.Config{})
+	v, _ := n.CreateVPC(vpc.VPCConfig{Name: "shop", Region: "us-east-1", CidrBlock: "10.0.0.0/16"})
+	web, _ := v.CreateSubnet(vpc.SubnetConfig{Name: "web", AvailabilityZone: "us-east-1a", CidrBlock: "10.0.1.0/24"})
+	eip, _ := n.AllocateAddress("us-east-1")
+	nat, _ := v.CreateNatGateway(vpc.NatGatewayConfig{Name: "nat", Subnet: web, ElasticIP: eip})
+
+	api := netip.MustParseAddr("198.51.100.7")
+	quiet, _ := nat.OpenConnection(api, 443, vpc.ProtocolTCP)
+	chatty, _ := nat.OpenConnection(api, 443, vpc.ProtocolTCP)
+	for range 4 {
+		s.RunFor(300 * time.Second)
+		_ = chatty.Touch()
+	}
+	fmt.Println("quiet reset:", errors.Is(quiet.Touch(), vpc.ErrConnectionReset))
+	fmt.Println("chatty alive:", chatty.Touch() == nil)
+	fmt.Println("active:", nat.ActiveConnectionCount(), "idle timeouts:", nat.IdleTimeoutCount())
+	// Output:
+	// quiet reset: true
+	// chatty alive: true
+	// active: 1 idle timeouts: 1
 }

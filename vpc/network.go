@@ -114,8 +114,8 @@ type Limits struct {
 	NatConnectionsPerIP      int // 55,000 per destination (IP, port, protocol)
 	InterfaceEndpointsPerVPC int // 50 interface + GWLB endpoints per VPC
 	// NatIdleTimeout is how long a NAT gateway keeps a connection with no
-	// packets before expiring it (350 s; AWS documents it for TCP, and the
-	// model assumes the same for UDP and ICMP). Not adjustable in AWS.
+	// packets before expiring it: 350 s, fixed in AWS. The model applies
+	// it to every protocol (AWS names none; the RST it documents is TCP's).
 	NatIdleTimeout time.Duration
 }
 
