@@ -291,3 +291,28 @@ func TestLadderSweepsCancelled(t *testing.T) {
 		seen[i] = true
 	}
 }
+
+// TestLadderRecutsACrowdedCur: a window cut around two events a year apart
+// has one bucket spanning the year, so the events that follow all land in
+// cur; past curCap the ladder cuts a new window from them, and they still
+// fire in order, each once, without recutting over and over.
+func TestLadderRecutsACrowdedCur(t *testing.T) {
+	s := New(Config{Seed: 9})
+	s.q.bigAt, s.q.smallAt = 1, 0
+	r := s.Stream("recut")
+	var got []Time
+	record := func() { got = append(got, s.Now()) }
+	s.After(time.Second, record)
+	s.After(365*24*time.Hour, record)
+	require.True(t, s.q.big)
+	require.True(t, s.Step(), "the first event cuts the window: one bucket over the year")
+	const n = 20000
+	for range n {
+		s.After(time.Duration(r.Int64N(int64(time.Hour))), record)
+	}
+	assert.Positive(t, s.q.lad.rebuilds, "cur passed curCap and the window was recut")
+	assert.Less(t, s.q.lad.rebuilds, 10, "no recut storm")
+	s.Run()
+	require.Len(t, got, n+2)
+	assert.True(t, sort.SliceIsSorted(got, func(i, j int) bool { return got[i] < got[j] }))
+}
