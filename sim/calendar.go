@@ -239,6 +239,9 @@ func (q *calendar) advance(limit Time) bool {
 // migrate moves far events that the window now covers into place.
 func (q *calendar) migrate() {
 	end := q.curEpoch + q.mask
+	if end < q.curEpoch { // the window reaches past MaxTime
+		end = int64(MaxTime)
+	}
 	for len(q.far) > 0 {
 		i := q.far[0]
 		if int64(q.slots[i].at)>>q.shift > end {

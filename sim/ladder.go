@@ -130,11 +130,11 @@ func (q *ladder) drain(l *list, f func(e *event)) {
 		if c == l.tail {
 			n = l.tailN
 		}
-		ch := &q.chunks[c]
-		for i := range ch[:n] {
-			f(&ch[i])
+		// f may grow q.chunks, so index it afresh rather than hold a pointer.
+		for i := range n {
+			f(&q.chunks[c][i])
 		}
-		clear(ch[:n])
+		clear(q.chunks[c][:n])
 		q.freeCh = append(q.freeCh, c)
 		c = q.links[c]
 	}
@@ -260,7 +260,7 @@ func (q *ladder) advance() bool {
 				}
 			})
 			heapifyEvents(q.cur)
-			q.curCap = max(minCurCap, 2*len(q.cur))
+			q.curCap = q.capFor()
 			if len(q.cur) > 0 {
 				return true
 			}
@@ -270,6 +270,14 @@ func (q *ladder) advance() bool {
 		}
 		q.cut()
 	}
+}
+
+// capFor is the cur length past which push recuts the window: twice what
+// cur holds, and a quarter of all pending, so that a recut (which refiles
+// every pending event) is paid for by as many pushes; bursts at one
+// instant, which a recut cannot spread, then cost nothing extra.
+func (q *ladder) capFor() int {
+	return max(minCurCap, 2*len(q.cur), q.live/4)
 }
 
 // bucketLast is the last instant of window bucket k.
@@ -351,7 +359,7 @@ func (q *ladder) recut() {
 	q.next = len(q.win)
 	q.cut()
 	q.advance()
-	q.curCap = max(minCurCap, 2*len(q.cur))
+	q.curCap = q.capFor()
 }
 
 // sweep drops every cancelled event, releasing its slot.

@@ -316,3 +316,61 @@ func TestLadderRecutsACrowdedCur(t *testing.T) {
 	require.Len(t, got, n+2)
 	assert.True(t, sort.SliceIsSorted(got, func(i, j int) bool { return got[i] < got[j] }))
 }
+
+// TestEventAtMaxTime: an event at MaxTime (a "never" sentinel) fires last,
+// also after the calendar has narrowed its buckets to 1 ns (a burst at one
+// instant) and after a move back from the ladder; the window's end used to
+// overflow there and the queue spun forever.
+func TestEventAtMaxTime(t *testing.T) {
+	for _, viaLadder := range []bool{false, true} {
+		s := New(Config{})
+		if viaLadder {
+			s.q.bigAt, s.q.smallAt = 100, 50
+		}
+		n, total := 0, 3000
+		if viaLadder {
+			total = 200
+		}
+		for range total {
+			s.Schedule(1000, func() { n++ })
+		}
+		for i := 0; i < 2500 || s.q.big; i++ {
+			s.Step()
+		}
+		last := Time(0)
+		s.Schedule(MaxTime, func() { n++; last = s.Now() })
+		s.Run()
+		assert.Equal(t, total+1, n)
+		assert.Equal(t, MaxTime, last)
+	}
+}
+
+// TestLadderBurstsDoNotRecut: bursts of thousands of events at one instant
+// over a large queue land in cur, where a recut cannot spread them; the
+// ladder must not refile everything for each burst.
+func TestLadderBurstsDoNotRecut(t *testing.T) {
+	s := New(Config{Seed: 1})
+	s.q.bigAt, s.q.smallAt = 1000, 0
+	r := s.Stream("bursts")
+	noop := func() {}
+	for range 50000 {
+		s.After(time.Duration(1+r.IntN(3600))*time.Second, noop)
+	}
+	require.True(t, s.q.big)
+	bursts := 0
+	var tick func()
+	tick = func() {
+		if bursts++; bursts > 40 {
+			return
+		}
+		for range 6000 {
+			s.After(0, noop)
+		}
+		s.After(500*time.Millisecond, tick)
+	}
+	s.After(0, tick)
+	before := s.q.lad.rebuilds
+	s.RunFor(25 * time.Second)
+	assert.Equal(t, 41, bursts)
+	assert.LessOrEqual(t, s.q.lad.rebuilds-before, 2, "recuts for 40 bursts")
+}
