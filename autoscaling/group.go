@@ -743,8 +743,9 @@ func (g *Group) launch(az string, replaces *Instance, cause string) *Instance {
 		state = WarmedPending
 	}
 	in := &Instance{g: g, ec: ei, state: state, lt: g.lt, version: v, impaired: -1,
-		protected: g.cfg.NewInstancesProtectedFromScaleIn, replaces: replaces, simple: g.markSimple}
-	if in.simple != nil {
+		protected: g.cfg.NewInstancesProtectedFromScaleIn, replaces: replaces}
+	if g.markSimple != nil && !g.toPool { // refilling the pool is not part of the policy's activity
+		in.simple = g.markSimple
 		g.simpleBusy++
 	}
 	if replaces != nil {

@@ -152,6 +152,10 @@ func (g *Group) fromPool() bool {
 	}
 	from := best.state
 	best.state = Pending
+	if g.markSimple != nil { // the warm start is the simple policy's activity
+		best.simple = g.markSimple
+		g.simpleBusy++
+	}
 	best.act = g.activity("Launching a new EC2 instance from the warm pool: "+best.ID(),
 		g.cause+fmt.Sprintf(" At %s an instance was started from the warm pool in response to a difference between desired and actual capacity.", g.stamp()))
 	if from == WarmedRunning {
@@ -209,6 +213,11 @@ func (g *Group) reuse(in *Instance) bool {
 	in.state = WarmedPending
 	in.act.Description = "Moving EC2 instance to the warm pool: " + in.ID()
 	in.inService = 0
+	// The scale-in ends here, not in gone: a simple policy's activity is
+	// over, and the instance is no longer a health replacement when it is
+	// started from the pool again.
+	g.simpleDone(in)
+	in.heal = false
 	if g.poolState() == PoolRunning {
 		in.state = WarmedRunning
 		g.endActivity(in.act, StatusSuccessful, "")

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/nimbus-sim/nimbus/cloudwatch"
 	"github.com/nimbus-sim/nimbus/ec2"
 )
 
@@ -35,4 +36,65 @@ func TestWarmPool(t *testing.T) {
 	w.s.RunFor(time.Minute)
 	assert.Empty(t, g.WarmPoolInstances())
 	assert.Len(t, g.Instances(), 1)
+}
+
+// TestSimpleScalingWithWarmPool: a simple policy's activity ends when its
+// victim reaches the pool (ReuseOnScaleIn) or is terminated, and the pool
+// launch that follows a scale-in (the pool target is MaxSize − desired) is
+// not part of it; a warm start is. Regression: the victim sent to the pool
+// or the pool refill kept the simple policies blocked for good, and
+// SetDesiredCapacity(honorCooldown) failed with
+// ErrScalingActivityInProgress.
+func TestSimpleScalingWithWarmPool(t *testing.T) {
+	cases := []struct {
+		name  string
+		reuse bool
+		hook  bool // a 5-minute terminate hook: the pool refills before the victim leaves
+	}{
+		{"reused at once", true, false},
+		{"reused behind a terminate hook", true, true},
+		{"terminated behind a terminate hook", false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 1)
+			g := w.group(t, GroupConfig{MinSize: 0, MaxSize: 6, DesiredCapacity: Int(3)})
+			require.NoError(t, g.PutWarmPool(WarmPoolConfig{ReuseOnScaleIn: c.reuse}))
+			if c.hook {
+				require.NoError(t, g.PutLifecycleHook(LifecycleHook{LifecycleHookName: "drain", LifecycleTransition: InstanceTerminating,
+					HeartbeatTimeout: 5 * time.Minute, DefaultResult: Continue}))
+			}
+			in, err := g.PutScalingPolicy(PolicyConfig{PolicyName: "in1", AdjustmentType: ChangeInCapacity, ScalingAdjustment: -1, Cooldown: Duration(0)})
+			require.NoError(t, err)
+			out, err := g.PutScalingPolicy(PolicyConfig{PolicyName: "out1", AdjustmentType: ChangeInCapacity, ScalingAdjustment: 1, Cooldown: Duration(0)})
+			require.NoError(t, err)
+			fire := func(p *Policy, v float64) {
+				p.Execute(nil, cloudwatch.StateChange{NewState: cloudwatch.StateAlarm, Value: v, Threshold: 50})
+			}
+			w.s.RunFor(5 * time.Minute)
+			require.Equal(t, 3, g.InService())
+			require.Len(t, g.WarmPoolInstances(), 3, "6 − 3")
+
+			fire(in, 10)
+			require.Equal(t, 2, g.DesiredCapacity())
+			if c.hook {
+				fire(in, 10)
+				assert.Equal(t, 2, g.DesiredCapacity(), "the policy waits for its victim")
+			}
+			w.s.RunFor(10 * time.Minute) // past the 5-minute hook and the pool's stop
+			assert.Len(t, g.WarmPoolInstances(), 4, "6 − 2")
+			assert.Zero(t, g.simpleBusy)
+
+			fire(out, 90)
+			require.Equal(t, 3, g.DesiredCapacity(), "a warm start")
+			fire(out, 90)
+			assert.Equal(t, 3, g.DesiredCapacity(), "the policy waits for the warm start")
+			w.s.RunFor(time.Minute)
+			require.Equal(t, 3, g.InService())
+			fire(out, 90)
+			assert.Equal(t, 4, g.DesiredCapacity(), "then acts again")
+			w.s.RunFor(time.Minute)
+			assert.NoError(t, g.SetDesiredCapacity(3, true), "no activity or cooldown in the way")
+		})
+	}
 }
