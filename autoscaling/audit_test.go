@@ -101,6 +101,48 @@ func TestScaleInCountsTerminatingInstances(t *testing.T) {
 	}
 }
 
+// TestScaleInIgnoresReplacementVictims: only instances terminating because
+// desired capacity fell count toward the current capacity when scaling in.
+// A health-check victim's replacement is already in desired, so counting
+// the victim too blocked a −1 step while it drained (regression). Ten in
+// service behind a 5-minute terminate hook; one leaves, and −1 fires.
+func TestScaleInIgnoresReplacementVictims(t *testing.T) {
+	cases := []struct {
+		name   string
+		remove func(g *Group, id string) error
+		// scale-in victims still terminating, and desired before and after
+		// the −1 step.
+		leaving, before, after int
+	}{
+		{"unhealthy", func(g *Group, id string) error { return g.SetInstanceHealth(id, false) }, 0, 10, 9},
+		{"terminated without decrement", func(g *Group, id string) error { return g.TerminateInstanceInAutoScalingGroup(id, false) }, 0, 10, 9},
+		// The decrement is the scale-in: 9 + 1 leaving − 1 = 9, nothing more.
+		{"terminated with decrement", func(g *Group, id string) error { return g.TerminateInstanceInAutoScalingGroup(id, true) }, 1, 9, 9},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t, 7)
+			g := w.group(t, GroupConfig{MinSize: 1, MaxSize: 20, DesiredCapacity: Int(10), DefaultInstanceWarmup: Duration(0)})
+			require.NoError(t, g.PutLifecycleHook(LifecycleHook{LifecycleHookName: "drain", LifecycleTransition: InstanceTerminating,
+				HeartbeatTimeout: 5 * time.Minute, DefaultResult: Continue}))
+			p, err := g.PutScalingPolicy(PolicyConfig{PolicyName: "in", PolicyType: StepScaling, AdjustmentType: ChangeInCapacity,
+				StepAdjustments: []StepAdjustment{{MetricIntervalUpperBound: Float(0), ScalingAdjustment: -1}}})
+			require.NoError(t, err)
+			w.s.RunFor(10 * time.Minute)
+			require.Equal(t, 10, g.InService())
+			victim := g.Instances()[0]
+			require.NoError(t, c.remove(g, victim.ID()))
+			w.s.RunFor(2 * time.Minute) // any replacement is in service; the victim still waits on the hook
+			require.Equal(t, TerminatingWait, victim.LifecycleState())
+			require.Equal(t, c.before, g.InService())
+			require.Equal(t, c.leaving, g.terminating())
+			_, low := p.Alarms()
+			p.Execute(low, cloudwatch.StateChange{NewState: cloudwatch.StateAlarm, Value: 20, Threshold: 50})
+			assert.Equal(t, c.after, g.DesiredCapacity())
+		})
+	}
+}
+
 // TestSimpleScalingWaitsForHealthReplacement: a simple policy waits for a
 // health-check replacement to finish as for its own activity (AWS
 // step-and-simple page: "wait for the scaling activity or health check

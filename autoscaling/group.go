@@ -149,6 +149,7 @@ type Instance struct {
 	replaces  *Instance // launch-before-terminate: terminate it once this one is healthy
 	replaced  bool      // a replacement for it is on its way
 	heal      bool      // launched to replace an unhealthy instance
+	scaledIn  bool      // terminating because desired capacity fell
 	simple    *Policy   // the simple policy whose activity this instance belongs to
 	waits     map[string]*hookWait
 	abandon   bool
@@ -433,15 +434,19 @@ func (g *Group) healing() bool {
 	return false
 }
 
-// terminating counts instances on their way out (draining, terminate
-// hooks, EC2 shutdown). AWS counts them in the current capacity when
-// scaling in, so an alarm repeated during a scale-in removes no more.
+// terminating counts scale-in victims on their way out (draining,
+// terminate hooks, EC2 shutdown). AWS counts instances terminating because
+// of scale-in in the current capacity, so an alarm repeated during a
+// scale-in removes no more. Victims of health checks, refreshes, lifetime
+// and rebalancing do not count: their replacements are already in desired.
 func (g *Group) terminating() int {
 	n := 0
 	for _, in := range g.instances {
 		switch in.state {
 		case Terminating, TerminatingWait, TerminatingProceed:
-			n++
+			if in.scaledIn {
+				n++
+			}
 		}
 	}
 	return n
@@ -553,6 +558,7 @@ func (g *Group) TerminateInstanceInAutoScalingGroup(id string, decrement bool) e
 		}
 		g.desired--
 	}
+	in.scaledIn = decrement
 	g.terminate(in, fmt.Sprintf("At %s instance %s was taken out of service in response to a user request.", g.stamp(), id))
 	g.reconcile()
 	return nil
@@ -646,6 +652,7 @@ func (g *Group) reconcile() {
 			if in == nil {
 				break
 			}
+			in.scaledIn = true
 			g.terminate(in, g.cause)
 		}
 	}

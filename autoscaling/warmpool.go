@@ -214,10 +214,10 @@ func (g *Group) reuse(in *Instance) bool {
 	in.act.Description = "Moving EC2 instance to the warm pool: " + in.ID()
 	in.inService = 0
 	// The scale-in ends here, not in gone: a simple policy's activity is
-	// over, and the instance is no longer a health replacement when it is
-	// started from the pool again.
+	// over, and when started from the pool again the instance is neither a
+	// health replacement nor a scale-in victim.
 	g.simpleDone(in)
-	in.heal = false
+	in.heal, in.scaledIn = false, false
 	if g.poolState() == PoolRunning {
 		in.state = WarmedRunning
 		g.endActivity(in.act, StatusSuccessful, "")
