@@ -632,11 +632,10 @@ func (g *Group) reconcile() {
 	}
 	want := g.desired + g.extra
 	for n := live; n < want; n++ {
-		if g.fromPool() {
-			g.owed = max(g.owed-1, 0)
-			continue
+		in := g.fromPool()
+		if in == nil {
+			in = g.launch("", nil, "")
 		}
-		in := g.launch("", nil, "")
 		if in == nil {
 			break
 		}

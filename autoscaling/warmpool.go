@@ -131,11 +131,11 @@ func (g *Group) dropWarm(in *Instance) {
 }
 
 // fromPool starts a pool instance for a scale-out (a warm start), choosing
-// one in the AZ with the fewest live instances; false when the pool has
-// none ready.
-func (g *Group) fromPool() bool {
+// one in the AZ with the fewest live instances; nil when the pool has none
+// ready.
+func (g *Group) fromPool() *Instance {
 	if g.pool == nil {
-		return false
+		return nil
 	}
 	counts := g.azCounts()
 	var best *Instance
@@ -148,7 +148,7 @@ func (g *Group) fromPool() bool {
 		}
 	}
 	if best == nil {
-		return false
+		return nil
 	}
 	from := best.state
 	best.state = Pending
@@ -160,13 +160,13 @@ func (g *Group) fromPool() bool {
 		g.cause+fmt.Sprintf(" At %s an instance was started from the warm pool in response to a difference between desired and actual capacity.", g.stamp()))
 	if from == WarmedRunning {
 		g.launchHooks(best)
-		return true
+		return best
 	}
 	if err := best.ec.Start(); err != nil {
 		g.endActivity(best.act, StatusFailed, err.Error())
 		best.unhealthy = true
 	}
-	return true
+	return best
 }
 
 // poolRunning handles a pool instance reaching running: it stays running or

@@ -98,3 +98,36 @@ func TestSimpleScalingWithWarmPool(t *testing.T) {
 		})
 	}
 }
+
+// TestWarmPoolHealthReplacement: a warm start that replaces an unhealthy
+// instance is a health replacement, which simple policies wait for; once
+// that instance is scaled in to the pool (ReuseOnScaleIn) and started
+// again, it is an ordinary scale-out. Regressions: the warm start was not
+// marked, and the mark, once set, was never cleared.
+func TestWarmPoolHealthReplacement(t *testing.T) {
+	w := newWorld(t, 1)
+	g := w.group(t, GroupConfig{MinSize: 0, MaxSize: 2, DesiredCapacity: Int(1)})
+	p, err := g.PutScalingPolicy(PolicyConfig{PolicyName: "add1", AdjustmentType: ChangeInCapacity, ScalingAdjustment: 1, Cooldown: Duration(0)})
+	require.NoError(t, err)
+	w.s.RunFor(time.Minute)
+	require.NoError(t, g.PutWarmPool(WarmPoolConfig{ReuseOnScaleIn: true}))
+	w.s.RunFor(2 * time.Minute)
+	pool := g.WarmPoolInstances()
+	require.Len(t, pool, 1, "MaxSize 2 − desired 1")
+	require.Equal(t, WarmedStopped, pool[0].LifecycleState())
+
+	require.NoError(t, g.SetInstanceHealth(g.Instances()[0].ID(), false))
+	require.Equal(t, Pending, pool[0].LifecycleState(), "the replacement is a warm start")
+	assert.True(t, g.healing())
+	p.Execute(nil, cloudwatch.StateChange{NewState: cloudwatch.StateAlarm, Value: 90, Threshold: 70})
+	assert.Equal(t, 1, g.DesiredCapacity(), "the policy waits for the replacement")
+	w.s.RunFor(time.Minute)
+	require.Equal(t, InService, pool[0].LifecycleState())
+
+	require.NoError(t, g.SetDesiredCapacity(0, false))
+	w.s.RunFor(2 * time.Minute)
+	require.Equal(t, WarmedStopped, pool[0].LifecycleState(), "reused")
+	require.NoError(t, g.SetDesiredCapacity(1, false))
+	require.Equal(t, Pending, pool[0].LifecycleState(), "started again, the oldest pool instance")
+	assert.False(t, g.healing(), "a scale-out, not a health replacement")
+}
