@@ -146,26 +146,18 @@ func TestHealthReplacement(t *testing.T) {
 		for _, typ := range []HealthCheckType{HealthCheckEC2, HealthCheckELB} {
 			w := newWorld(t, 3)
 			w.withALB(t)
-			sick := false
-			lt, err := w.as.CreateLaunchTemplate("sick", ec2.LaunchSpec{InstanceType: "c7g.large", Server: ec2.ServerConfig{
-				Respond: func(*sim.Request) sim.Response {
-					if sick {
-						return sim.Response{Status: 500}
-					}
-					return sim.Response{Status: 200}
-				}}})
-			require.NoError(t, err)
+			lt, sick := w.sickTemplate(t)
 			g := w.group(t, GroupConfig{MinSize: 2, MaxSize: 4, DesiredCapacity: Int(2), TargetGroups: []TargetGroup{w.tg},
 				LaunchTemplate: &LaunchTemplateSpecification{Template: lt}, HealthCheckType: typ, HealthCheckGracePeriod: 10 * time.Minute})
 			w.s.RunFor(2 * time.Minute)
 			first := g.Instances()[0].ID()
-			sick = true
+			*sick = true
 			w.s.RunFor(5 * time.Minute)
 			assert.Equal(t, InService, g.find(first).LifecycleState(), "%s: the grace period protects it", typ)
 			h, _ := w.tg.TargetHealth(first)
 			assert.Equal(t, elb.StateUnhealthy, h.State)
 			w.s.RunFor(5 * time.Minute)
-			sick = false
+			*sick = false
 			if typ == HealthCheckELB {
 				assert.Nil(t, g.find(first), "replaced once the grace period ends")
 			} else {
@@ -225,23 +217,15 @@ func TestDeregisteredBeforeTerminate(t *testing.T) {
 func TestHealthReplacementBatches(t *testing.T) {
 	w := newWorld(t, 3)
 	w.withALB(t)
-	sick := false
-	lt, err := w.as.CreateLaunchTemplate("sick", ec2.LaunchSpec{InstanceType: "c7g.large", Server: ec2.ServerConfig{
-		Respond: func(*sim.Request) sim.Response {
-			if sick {
-				return sim.Response{Status: 500}
-			}
-			return sim.Response{Status: 200}
-		}}})
-	require.NoError(t, err)
+	lt, sick := w.sickTemplate(t)
 	g := w.group(t, GroupConfig{MinSize: 20, MaxSize: 20, DesiredCapacity: Int(20), TargetGroups: []TargetGroup{w.tg},
 		LaunchTemplate: &LaunchTemplateSpecification{Template: lt}, HealthCheckType: HealthCheckELB, HealthCheckGracePeriod: time.Minute})
 	w.s.RunFor(5 * time.Minute)
 	peak := 0
 	w.s.Every(w.s.Now(), time.Second, func(sim.Time) { peak = max(peak, g.Count(Pending)) })
-	sick = true
+	*sick = true
 	w.s.RunFor(2 * time.Minute)
-	sick = false
+	*sick = false
 	w.s.RunFor(10 * time.Minute)
 	launches := 0
 	for _, a := range g.DescribeScalingActivities() {

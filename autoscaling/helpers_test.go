@@ -71,6 +71,21 @@ func (w *world) load(t testing.TB, rate workload.Profile, work time.Duration) {
 	require.NoError(t, err)
 }
 
+// sickTemplate returns a launch template whose instances answer 500 while
+// *sick is true and 200 otherwise.
+func (w *world) sickTemplate(t testing.TB) (*LaunchTemplate, *bool) {
+	sick := new(bool)
+	lt, err := w.as.CreateLaunchTemplate("sick", ec2.LaunchSpec{InstanceType: "c7g.large", Server: ec2.ServerConfig{
+		Respond: func(*sim.Request) sim.Response {
+			if *sick {
+				return sim.Response{Status: 500}
+			}
+			return sim.Response{Status: 200}
+		}}})
+	require.NoError(t, err)
+	return lt, sick
+}
+
 func (w *world) group(t testing.TB, cfg GroupConfig) *Group {
 	t.Helper()
 	if cfg.AutoScalingGroupName == "" {
