@@ -24,30 +24,13 @@ const (
 
 var opMetric = [numOps]string{"GetRequests", "PutRequests", "DeleteRequests", "HeadRequests", "PostRequests", "ListRequests"}
 
-type stat struct{ n, sum, min, max float64 }
-
-func (s *stat) add(x float64) {
-	if s.n == 0 || x < s.min {
-		s.min = x
-	}
-	if s.n == 0 || x > s.max {
-		s.max = x
-	}
-	s.n++
-	s.sum += x
-}
-
-func (s *stat) set() *cloudwatch.StatisticSet {
-	return &cloudwatch.StatisticSet{SampleCount: s.n, Sum: s.sum, Minimum: s.min, Maximum: s.max}
-}
-
 // requestMetrics aggregates one minute of request metrics.
 type requestMetrics struct {
 	active              bool
 	start               sim.Time
 	ops                 [numOps]float64
-	all, e4, e5         stat
-	down, up, fbl, tlat stat
+	all, e4, e5         cloudwatch.StatisticSet
+	down, up, fbl, tlat cloudwatch.StatisticSet
 	dims                []cloudwatch.Dimension
 }
 
@@ -64,24 +47,24 @@ func (b *Bucket) record(op opKind, status int, down, up int64, firstByte, total 
 		b.svc.s.Schedule(m.start.Add(time.Minute), b.publishRequests)
 	}
 	m.ops[op]++
-	m.all.add(1)
+	m.all.Add(1)
 	e4, e5 := 0.0, 0.0
 	if status >= 400 && status < 500 {
 		e4 = 1
 	} else if status >= 500 {
 		e5 = 1
 	}
-	m.e4.add(e4)
-	m.e5.add(e5)
+	m.e4.Add(e4)
+	m.e5.Add(e5)
 	if op == opGet {
-		m.down.add(float64(down))
+		m.down.Add(float64(down))
 	}
 	if op == opPut || op == opPost {
-		m.up.add(float64(up))
+		m.up.Add(float64(up))
 	}
 	if status < 400 {
-		m.fbl.add(float64(firstByte) / 1e6)
-		m.tlat.add(float64(total) / 1e6)
+		m.fbl.Add(float64(firstByte) / 1e6)
+		m.tlat.Add(float64(total) / 1e6)
 	}
 }
 
@@ -90,24 +73,23 @@ func (b *Bucket) publishRequests() {
 	if m.dims == nil {
 		m.dims = []cloudwatch.Dimension{{Name: "BucketName", Value: b.cfg.Name}, {Name: "FilterId", Value: "EntireBucket"}}
 	}
-	pub := func(name string, s *stat, unit cloudwatch.Unit) {
-		if s.n > 0 {
+	pub := func(name string, s cloudwatch.StatisticSet, unit cloudwatch.Unit) {
+		if s.SampleCount > 0 {
 			b.svc.cfg.Metrics.Publish(Namespace, cloudwatch.MetricDatum{
-				MetricName: name, Dimensions: m.dims, Timestamp: m.start, StatisticValues: s.set(), Unit: unit,
+				MetricName: name, Dimensions: m.dims, Timestamp: m.start, StatisticValues: &s, Unit: unit,
 			})
 		}
 	}
-	pub("AllRequests", &m.all, cloudwatch.UnitCount)
+	pub("AllRequests", m.all, cloudwatch.UnitCount)
 	for op, n := range m.ops {
-		s := stat{n, n, 1, 1}
-		pub(opMetric[op], &s, cloudwatch.UnitCount)
+		pub(opMetric[op], cloudwatch.StatisticSet{SampleCount: n, Sum: n, Minimum: 1, Maximum: 1}, cloudwatch.UnitCount)
 	}
-	pub("4xxErrors", &m.e4, cloudwatch.UnitCount)
-	pub("5xxErrors", &m.e5, cloudwatch.UnitCount)
-	pub("BytesDownloaded", &m.down, cloudwatch.UnitBytes)
-	pub("BytesUploaded", &m.up, cloudwatch.UnitBytes)
-	pub("FirstByteLatency", &m.fbl, cloudwatch.UnitMilliseconds)
-	pub("TotalRequestLatency", &m.tlat, cloudwatch.UnitMilliseconds)
+	pub("4xxErrors", m.e4, cloudwatch.UnitCount)
+	pub("5xxErrors", m.e5, cloudwatch.UnitCount)
+	pub("BytesDownloaded", m.down, cloudwatch.UnitBytes)
+	pub("BytesUploaded", m.up, cloudwatch.UnitBytes)
+	pub("FirstByteLatency", m.fbl, cloudwatch.UnitMilliseconds)
+	pub("TotalRequestLatency", m.tlat, cloudwatch.UnitMilliseconds)
 	dims := m.dims
 	*m = requestMetrics{dims: dims}
 }
